@@ -1,0 +1,715 @@
+import { type Clock, systemClock } from '../clock'
+import { createCodec, type StatefulCodec } from '../codec/create-codec'
+import { deepFreeze } from '../codec/freeze'
+import type { InvalidationMessage } from '../contracts/bus'
+import type { Codec, EntryMeta } from '../contracts/codec'
+import type { L1Entry } from '../contracts/l1'
+import { CacheError, InfrastructureError, ValidationError } from '../errors'
+import { GuardedStore } from '../resilience/guarded-store'
+import { withTimeout } from '../resilience/with-timeout'
+import { type CacheEvents, type Tier, TypedEmitter } from './events'
+import {
+  type CacheOptions,
+  checkKey,
+  checkTags,
+  type ResolvedOptions,
+  resolveOptions,
+  resolveTtl,
+  type SetOptions,
+} from './options'
+import { PendingWrites } from './pending-writes'
+import { SingleFlight } from './single-flight'
+import { type CacheStats, hitRatio, StatsCounters } from './stats'
+
+/** One entry of `setMany`. */
+export interface SetManyEntry<T = unknown> extends SetOptions {
+  key: string
+  value: T
+}
+
+/** Health of one tier. */
+export interface TierHealth {
+  status: 'healthy' | 'degraded' | 'unhealthy'
+  latencyMs?: number
+  circuit?: string
+  error?: string
+}
+
+/** Result of `cache.health()`. */
+export interface CacheHealth {
+  status: 'healthy' | 'degraded' | 'unhealthy'
+  tiers: { l1?: TierHealth; l2?: TierHealth }
+}
+
+interface Found {
+  value: unknown
+  meta: EntryMeta
+}
+
+const instanceId = (): string =>
+  typeof globalThis.crypto?.randomUUID === 'function'
+    ? globalThis.crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
+ * A cache with an optional in-memory L1 in front of an optional shared L2 store.
+ * Prefer `createCache`, which also checks that L2 is reachable before resolving.
+ */
+export class TieredCache {
+  /** Random id of this instance, used to skip its own bus messages. */
+  readonly id = instanceId()
+  readonly options: ResolvedOptions
+  readonly #l1
+  readonly #l2: GuardedStore | undefined
+  readonly #codec: Codec
+  readonly #bus
+  readonly #lock
+  readonly #now: Clock
+  readonly #prefix: string
+  readonly #events = new TypedEmitter<CacheEvents>()
+  readonly #counters = new StatsCounters()
+  readonly #flights = new SingleFlight<unknown>()
+  readonly #pending: PendingWrites
+  #unsubscribe: (() => Promise<void>) | undefined
+  #closed = false
+  #closing: Promise<void> | undefined
+
+  constructor(options: CacheOptions) {
+    this.options = resolveOptions(options)
+    this.#l1 = options.l1
+    this.#codec = options.codec ?? createCodec()
+    this.#bus = options.bus
+    this.#lock = options.lock
+    this.#now = options.now ?? systemClock
+    this.#prefix = `${this.options.namespace}:`
+    this.#pending = new PendingWrites(this.options.maxPendingWrites)
+    if (options.store) {
+      this.#l2 = new GuardedStore(options.store, {
+        commandTimeoutMs: this.options.commandTimeoutMs,
+        breakerFailureThreshold: this.options.breakerFailureThreshold,
+        breakerRecoveryMs: this.options.breakerRecoveryMs,
+        now: this.#now,
+        onStateChange: (state) => {
+          this.#events.emit('circuit', { state })
+          if (state === 'closed') void this.#replayPending()
+        },
+      })
+    }
+  }
+
+  /** Checks L2 within the connect timeout and subscribes to the bus. Called by `createCache`. */
+  async connect(): Promise<this> {
+    if (this.#l2) {
+      const store = this.#l2.store
+      try {
+        await this.#withConnectTimeout(store.ping(), `${store.name} ping`)
+      } catch (error) {
+        if (this.options.failOnConnectionError) {
+          await this.close()
+          throw new InfrastructureError(`Cannot reach ${store.name} at start`, 'CONNECTION', { cause: error })
+        }
+        this.#l2.breaker.trip()
+        this.#emitError(error, 'l2', 'connect')
+      }
+    }
+    if (this.#bus) {
+      try {
+        this.#unsubscribe = await this.#withConnectTimeout(
+          this.#bus.subscribe(
+            (message) => this.#onInvalidation(message),
+            () => this.#l1?.clear(this.#prefix),
+          ),
+          'bus subscribe',
+        )
+      } catch (error) {
+        if (this.options.failOnConnectionError) {
+          await this.close()
+          throw new InfrastructureError('Cannot subscribe to the invalidation bus', 'CONNECTION', {
+            cause: error,
+          })
+        }
+        this.#emitError(error, 'bus', 'connect')
+      }
+    }
+    return this
+  }
+
+  /** Subscribes to an event; returns an unsubscribe function. */
+  on<K extends keyof CacheEvents>(event: K, listener: (payload: CacheEvents[K]) => void): () => void {
+    return this.#events.on(event, listener)
+  }
+
+  /** Removes a listener added with `on`. */
+  off<K extends keyof CacheEvents>(event: K, listener: (payload: CacheEvents[K]) => void): void {
+    this.#events.off(event, listener)
+  }
+
+  /** The value, or `undefined` on a miss. Never rejects because L2 is down; rejects for an invalid key. */
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    try {
+      this.#checkOpen()
+      checkKey(key, this.options.maxKeyBytes)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    this.#counters.operations++
+    const fullKey = this.#prefix + key
+    // Hot path: an L1 hit resolves without touching the codec or allocating a closure.
+    const entry = this.#l1?.get(fullKey)
+    if (entry !== undefined && entry.expiresAt > this.#now()) {
+      this.#counters.l1Hits++
+      if (this.#events.has('hit')) this.#events.emit('hit', { key, tier: 'l1' })
+      return Promise.resolve(this.#readL1Value(entry) as T)
+    }
+    return this.#getSlow<T>(key, fullKey, entry !== undefined)
+  }
+
+  async #getSlow<T>(key: string, fullKey: string, l1Tried: boolean): Promise<T | undefined> {
+    if (this.#l1) {
+      this.#counters.l1Misses++
+      if (l1Tried || this.#events.has('miss')) this.#events.emit('miss', { key, tier: 'l1' })
+    }
+    const found = await this.#readL2(fullKey, key)
+    if (found && found.meta.expiresAt > this.#now()) return found.value as T
+    this.#counters.misses++
+    return undefined
+  }
+
+  /** True when a fresh value exists; does not count as a hit or miss and does not backfill. */
+  async has(key: string): Promise<boolean> {
+    this.#checkOpen()
+    checkKey(key, this.options.maxKeyBytes)
+    this.#counters.operations++
+    const fullKey = this.#prefix + key
+    const entry = this.#l1?.get(fullKey)
+    if (entry && entry.expiresAt > this.#now()) return true
+    if (!this.#l2) return false
+    const bytes = await this.#l2Call('has', (s) => s.get(fullKey), key)
+    if (!bytes) return false
+    const found = await this.#open(fullKey, bytes, key)
+    return found !== undefined && found.meta.expiresAt > this.#now()
+  }
+
+  /** Stores `value` in L2 then L1, and tells other instances to drop their copy. */
+  async set<T>(key: string, value: T, options: SetOptions = {}): Promise<void> {
+    this.#checkOpen()
+    checkKey(key, this.options.maxKeyBytes)
+    const prepared = this.#prepare(key, value, options)
+    this.#counters.operations++
+    await this.#store([prepared])
+  }
+
+  /** Removes `key` from every tier; true when it existed in any. */
+  async delete(key: string): Promise<boolean> {
+    this.#checkOpen()
+    checkKey(key, this.options.maxKeyBytes)
+    this.#counters.operations++
+    return (await this.#remove([this.#prefix + key], [key])) > 0
+  }
+
+  /** Values in the order of `keys`, `undefined` for misses; one L2 round trip for the L1 misses. */
+  async getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    this.#checkOpen()
+    this.#checkKeyList(keys)
+    this.#counters.operations++
+    const now = this.#now()
+    const results: (T | undefined)[] = new Array(keys.length).fill(undefined)
+    const missing: number[] = []
+    keys.forEach((key, i) => {
+      const entry = this.#l1?.get(this.#prefix + key)
+      if (entry && entry.expiresAt > now) {
+        this.#counters.l1Hits++
+        this.#events.emit('hit', { key, tier: 'l1' })
+        results[i] = this.#readL1Value(entry) as T
+      } else {
+        if (this.#l1) {
+          this.#counters.l1Misses++
+          this.#events.emit('miss', { key, tier: 'l1' })
+        }
+        missing.push(i)
+      }
+    })
+    if (missing.length > 0 && this.#l2) {
+      const fullKeys = missing.map((i) => this.#prefix + keys[i])
+      const values = await this.#l2Call('getMany', (s) => s.getMany(fullKeys))
+      if (values) {
+        await Promise.all(
+          missing.map(async (index, j) => {
+            const found = await this.#acceptL2(fullKeys[j]!, values[j], keys[index]!)
+            if (found && found.meta.expiresAt > this.#now()) results[index] = found.value as T
+          }),
+        )
+      }
+    }
+    for (const i of missing) if (results[i] === undefined) this.#counters.misses++
+    return results
+  }
+
+  /** Stores every entry (one L2 round trip); validates them all first, so a bad one changes nothing. */
+  async setMany<T>(entries: readonly SetManyEntry<T>[]): Promise<void> {
+    this.#checkOpen()
+    if (!Array.isArray(entries))
+      throw new ValidationError('setMany expects an array of { key, value }', 'VALIDATION')
+    const prepared = entries.map((e) => {
+      checkKey(e?.key, this.options.maxKeyBytes)
+      return this.#prepare(e.key, e.value, e)
+    })
+    this.#counters.operations++
+    await this.#store(prepared)
+  }
+
+  /** Removes every key; resolves to how many existed. */
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    this.#checkOpen()
+    this.#checkKeyList(keys)
+    this.#counters.operations++
+    return this.#remove(
+      keys.map((k) => this.#prefix + k),
+      keys,
+    )
+  }
+
+  /** Removes every key of this namespace, in every tier and on every instance. Nothing else. */
+  async clear(): Promise<void> {
+    this.#checkOpen()
+    this.#counters.operations++
+    this.#l1?.clear(this.#prefix)
+    this.#pending.clear()
+    await this.#l2Call('clear', (s) => s.clear(this.#prefix))
+    await this.#publish({ kind: 'clear', origin: this.id, prefix: this.#prefix })
+  }
+
+  /**
+   * The cached value, or the loader's result stored under `key`. Concurrent calls for one key run the
+   * loader once (across processes too with a `lock`); a loader error reaches every waiter and is not
+   * cached, unless a stale value within `grace` can be served instead. A loader returning `undefined`
+   * caches nothing.
+   */
+  async getOrSet<T>(key: string, loader: () => T | Promise<T>, options: SetOptions = {}): Promise<T> {
+    const hit = await this.get<T>(key)
+    if (hit !== undefined) return hit
+    if (typeof loader !== 'function')
+      throw new ValidationError('getOrSet expects a loader function', 'VALIDATION')
+    // Validate options before running anything, so a bad TTL never reaches the loader.
+    resolveTtl(options.ttl, this.options.defaultTtlMs)
+    checkTags(options.tags)
+    const fullKey = this.#prefix + key
+    return this.#flights.run(fullKey, () => this.#loadThrough(key, fullKey, loader, options)) as Promise<T>
+  }
+
+  /** Wraps `fn` so calls are cached under `options.key(...args)`. */
+  wrap<A extends unknown[], T>(
+    fn: (...args: A) => T | Promise<T>,
+    options: SetOptions & { key: (...args: A) => string },
+  ): (...args: A) => Promise<T> {
+    if (typeof fn !== 'function' || typeof options?.key !== 'function') {
+      throw new ValidationError('wrap expects a function and { key: (...args) => string }', 'VALIDATION')
+    }
+    return (...args: A) => this.getOrSet(options.key(...args), () => fn(...args), options)
+  }
+
+  /** Removes every entry carrying `tag` from this namespace, here and on other instances. */
+  async deleteByTag(tag: string): Promise<number> {
+    this.#checkOpen()
+    const [checked] = checkTags([tag])
+    this.#counters.operations++
+    const keys: string[] = []
+    if (this.#l2) {
+      const found = await this.#l2Call('keys', async (s) => {
+        const matches: string[] = []
+        for await (const fullKey of s.keys(this.#prefix)) {
+          const bytes = await s.get(fullKey)
+          if (!bytes) continue
+          const entry = await this.#open(fullKey, bytes, fullKey.slice(this.#prefix.length))
+          if (entry?.meta.tags.includes(checked!)) matches.push(fullKey)
+        }
+        return matches
+      })
+      if (found) keys.push(...found)
+    }
+    if (this.#l1) {
+      for (const fullKey of this.#l1.keys()) {
+        if (fullKey.startsWith(this.#prefix) && this.#l1.get(fullKey)?.tags.includes(checked!))
+          keys.push(fullKey)
+      }
+    }
+    const unique = [...new Set(keys)]
+    return this.#remove(
+      unique,
+      unique.map((k) => k.slice(this.#prefix.length)),
+    )
+  }
+
+  /** A snapshot of counters; hitRatio is computed over reads only. */
+  stats(): CacheStats {
+    const c = this.#counters
+    const l1 = this.#l1
+    const maxBytes = (l1 as { maxBytes?: number } | undefined)?.maxBytes
+    const codecStats = (this.#codec as Partial<StatefulCodec>).stats?.()
+    return {
+      hits: c.hits,
+      misses: c.misses,
+      hitRatio: hitRatio(c.hits, c.misses),
+      totalOperations: c.operations,
+      sets: c.sets,
+      deletes: c.deletes,
+      errors: c.errors,
+      loads: c.loads,
+      staleServed: c.staleServed,
+      failedL2Writes: c.failedL2Writes,
+      pendingWrites: this.#pending.size,
+      droppedWrites: this.#pending.dropped,
+      tiers: {
+        l1: {
+          hits: c.l1Hits,
+          misses: c.l1Misses,
+          size: l1?.size ?? 0,
+          bytes: l1?.bytes ?? 0,
+          evictions: l1?.evictions ?? 0,
+        },
+        l2: { hits: c.l2Hits, misses: c.l2Misses },
+      },
+      memoryUsage: {
+        totalMb: (l1?.bytes ?? 0) / (1024 * 1024),
+        utilization: maxBytes ? (l1?.bytes ?? 0) / maxBytes : 0,
+      },
+      circuit: this.#l2 ? this.#l2.breaker.state : 'none',
+      ...(codecStats
+        ? {
+            compression: {
+              ...codecStats,
+              ratio:
+                codecStats.bytesBeforeCompression === 0
+                  ? 1
+                  : codecStats.bytesAfterCompression / codecStats.bytesBeforeCompression,
+            },
+          }
+        : {}),
+    }
+  }
+
+  /** Pings L2 (bypassing an open circuit) and reports healthy, degraded (L1 serving) or unhealthy. */
+  async health(): Promise<CacheHealth> {
+    const tiers: CacheHealth['tiers'] = {}
+    if (this.#l1) tiers.l1 = { status: 'healthy' }
+    if (this.#l2) {
+      const circuit = this.#l2.breaker.state
+      try {
+        const latencyMs = await this.#withConnectTimeout(this.#l2.store.ping(), `${this.#l2.store.name} ping`)
+        tiers.l2 = { status: circuit === 'closed' ? 'healthy' : 'degraded', latencyMs, circuit }
+      } catch (error) {
+        tiers.l2 = { status: 'unhealthy', circuit, error: (error as Error).message }
+      }
+    }
+    const l2 = tiers.l2?.status ?? 'healthy'
+    const status = l2 === 'healthy' ? 'healthy' : this.#l1 ? 'degraded' : l2
+    return { status, tiers }
+  }
+
+  /** Unsubscribes from the bus and closes store, bus and lock. Safe to call twice. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true
+      await this.#unsubscribe?.().catch(() => {})
+      await Promise.allSettled([this.#l2?.store.close(), this.#bus?.close(), this.#lock?.close()])
+    })()
+    return this.#closing
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  #checkOpen(): void {
+    if (this.#closed) throw new CacheError('The cache is closed', 'CLOSED')
+  }
+
+  #checkKeyList(keys: readonly string[]): void {
+    if (!Array.isArray(keys)) throw new ValidationError('Expected an array of keys', 'INVALID_KEY')
+    for (const key of keys) checkKey(key, this.options.maxKeyBytes)
+  }
+
+  #readL1Value(entry: L1Entry): unknown {
+    return entry.payload ? this.#codec.serializer.deserialize(entry.payload) : entry.value
+  }
+
+  /** Serializes and checks one write before anything is changed. */
+  #prepare(key: string, value: unknown, options: SetOptions) {
+    if (value === undefined) {
+      throw new ValidationError(
+        `Cannot cache undefined under key "${key}"; delete the key instead`,
+        'INVALID_VALUE',
+      )
+    }
+    const ttlMs = resolveTtl(options.ttl, this.options.defaultTtlMs)
+    const graceMs = options.grace === undefined ? this.options.graceMs : resolveTtl(options.grace, 0)
+    const tags = checkTags(options.tags)
+    const payload = this.#codec.serializer.serialize(value)
+    if (payload.length > this.options.maxEntryBytes) {
+      throw new ValidationError(
+        `Value for key "${key}" is ${payload.length} bytes serialized, above maxEntryBytes (${this.options.maxEntryBytes})`,
+        'ENTRY_TOO_LARGE',
+      )
+    }
+    const createdAt = this.#now()
+    const expiresAt = createdAt + ttlMs
+    const meta: EntryMeta = { createdAt, expiresAt, staleUntil: expiresAt + graceMs, tags }
+    return { key, fullKey: this.#prefix + key, payload, meta }
+  }
+
+  async #store(
+    items: { key: string; fullKey: string; payload: Uint8Array; meta: EntryMeta }[],
+  ): Promise<void> {
+    if (this.#l2) {
+      const entries = await Promise.all(
+        items.map(async (item) => ({
+          key: item.fullKey,
+          value: await this.#codec.seal(item.payload, item.meta),
+          ttlMs: this.#storeTtl(item.meta),
+        })),
+      )
+      const ok = await this.#l2Call('set', (s) =>
+        entries.length === 1
+          ? s.set(entries[0]!.key, entries[0]!.value, entries[0]!.ttlMs)
+          : s.setMany(entries),
+      )
+      if (ok === undefined) {
+        this.#counters.failedL2Writes += entries.length
+        for (const e of entries) this.#pending.set(e.key, { value: e.value, ttlMs: e.ttlMs, at: this.#now() })
+      } else {
+        for (const e of entries) this.#pending.delete(e.key)
+        for (const item of items) this.#events.emit('set', { key: item.key, tier: 'l2' })
+      }
+    }
+    for (const item of items) {
+      this.#counters.sets++
+      this.#setL1(item.fullKey, this.#codec.serializer.deserialize(item.payload), item.payload, item.meta)
+      this.#events.emit('set', { key: item.key, tier: 'l1' })
+    }
+    await this.#publish({ kind: 'keys', origin: this.id, keys: items.map((i) => i.fullKey) })
+  }
+
+  /** L2 TTL covers the grace window, so fail-safe can still find the entry after expiry. */
+  #storeTtl(meta: EntryMeta): number | undefined {
+    if (meta.staleUntil === Number.POSITIVE_INFINITY) return undefined
+    return Math.max(1, Math.ceil(meta.staleUntil - this.#now()))
+  }
+
+  #setL1(fullKey: string, value: unknown, payload: Uint8Array, meta: EntryMeta): void {
+    if (!this.#l1) return
+    const remaining = meta.staleUntil - this.#now()
+    if (remaining <= 0) return
+    const frozen = deepFreeze(value)
+    const entry: L1Entry = {
+      ...meta,
+      value: frozen ? value : undefined,
+      size: payload.length + fullKey.length * 2 + 64,
+      ...(frozen ? {} : { payload }),
+    }
+    this.#l1.set(fullKey, entry, remaining === Number.POSITIVE_INFINITY ? undefined : remaining)
+  }
+
+  async #remove(fullKeys: string[], keys: readonly string[]): Promise<number> {
+    let removed = 0
+    for (const fullKey of fullKeys) if (this.#l1?.delete(fullKey)) removed++
+    if (this.#l2) {
+      const count = await this.#l2Call('delete', (s) =>
+        fullKeys.length === 1 ? s.delete(fullKeys[0]!).then(Number) : s.deleteMany(fullKeys),
+      )
+      // A delete that cannot reach L2 is replayed later, or the old value would come back.
+      if (count === undefined)
+        for (const k of fullKeys) this.#pending.set(k, { value: undefined, at: this.#now() })
+      else {
+        for (const k of fullKeys) this.#pending.delete(k)
+        removed = Math.max(count, removed)
+      }
+    }
+    this.#counters.deletes += fullKeys.length
+    for (const key of keys) this.#events.emit('delete', { key, tier: this.#l2 ? 'l2' : 'l1' })
+    await this.#publish({ kind: 'keys', origin: this.id, keys: fullKeys })
+    return removed
+  }
+
+  /** Reads L2, decodes, backfills L1 with the remaining TTL; `undefined` when absent or unavailable. */
+  async #readL2(fullKey: string, key: string): Promise<Found | undefined> {
+    if (!this.#l2) return undefined
+    const bytes = await this.#l2Call('get', (s) => s.get(fullKey), key)
+    return this.#acceptL2(fullKey, bytes ?? undefined, key)
+  }
+
+  async #acceptL2(fullKey: string, bytes: Uint8Array | undefined, key: string): Promise<Found | undefined> {
+    const found = bytes ? await this.#open(fullKey, bytes, key) : undefined
+    if (found && found.meta.expiresAt > this.#now()) {
+      this.#counters.l2Hits++
+      this.#events.emit('hit', { key, tier: 'l2' })
+      this.#setL1(fullKey, found.value, this.#codec.serializer.serialize(found.value), found.meta)
+      // Hand out the same (frozen) object L1 now holds, so the first reader cannot mutate the cache.
+      const entry = this.#l1?.get(fullKey)
+      return entry ? { value: this.#readL1Value(entry), meta: found.meta } : found
+    }
+    this.#counters.l2Misses++
+    this.#events.emit('miss', { key, tier: 'l2' })
+    return found
+  }
+
+  /** Decodes an envelope; a corrupt one is deleted from L2, reported, and read as a miss. */
+  async #open(fullKey: string, bytes: Uint8Array, key: string): Promise<Found | undefined> {
+    try {
+      return await this.#codec.open(bytes)
+    } catch (error) {
+      this.#emitError(error, 'l2', 'decode', key)
+      void this.#l2Call('delete', (s) => s.delete(fullKey), key)
+      return undefined
+    }
+  }
+
+  /** Runs an L2 call through timeout and breaker; failures are reported and yield `undefined`. */
+  async #l2Call<T>(operation: string, run: (s: GuardedStore['store']) => Promise<T>, key?: string) {
+    if (!this.#l2) return undefined
+    try {
+      return await this.#l2.call(operation, run)
+    } catch (error) {
+      this.#emitError(error, 'l2', operation, key)
+      return undefined
+    }
+  }
+
+  async #loadThrough(
+    key: string,
+    fullKey: string,
+    loader: () => unknown,
+    options: SetOptions,
+  ): Promise<unknown> {
+    const found = await this.#readL2(fullKey, key)
+    if (found && found.meta.expiresAt > this.#now()) return found.value
+    const stale = found ?? this.#staleFromL1(fullKey)
+    try {
+      if (this.#lock) return await this.#loadWithLock(key, fullKey, loader, options)
+      return await this.#loadAndStore(key, loader, options)
+    } catch (error) {
+      if (stale && stale.meta.staleUntil > this.#now()) {
+        this.#counters.staleServed++
+        this.#emitError(error, 'loader', 'getOrSet', key)
+        return stale.value
+      }
+      throw error
+    } finally {
+      this.#counters.misses++
+    }
+  }
+
+  #staleFromL1(fullKey: string): Found | undefined {
+    const entry = this.#l1?.get(fullKey)
+    return entry ? { value: this.#readL1Value(entry), meta: entry } : undefined
+  }
+
+  async #loadAndStore(key: string, loader: () => unknown, options: SetOptions): Promise<unknown> {
+    this.#counters.loads++
+    const value = await loader()
+    if (value === undefined) return undefined
+    const prepared = this.#prepare(key, value, options)
+    await this.#store([prepared])
+    const entry = this.#l1?.get(prepared.fullKey)
+    return entry ? this.#readL1Value(entry) : this.#codec.serializer.deserialize(prepared.payload)
+  }
+
+  /** Cross-process single flight: one holder loads; the others poll L2 until the value lands. */
+  async #loadWithLock(
+    key: string,
+    fullKey: string,
+    loader: () => unknown,
+    options: SetOptions,
+  ): Promise<unknown> {
+    const lock = this.#lock!
+    const deadline = Date.now() + this.options.lockWaitMs
+    let delayMs = 2
+    for (;;) {
+      let release: (() => Promise<boolean>) | undefined
+      try {
+        release = await lock.acquire(`${fullKey}:lock`, this.options.lockTtlMs)
+      } catch (error) {
+        this.#emitError(error, 'lock', 'acquire', key)
+        return this.#loadAndStore(key, loader, options)
+      }
+      if (release) {
+        try {
+          const again = await this.#readL2(fullKey, key)
+          if (again && again.meta.expiresAt > this.#now()) return again.value
+          return await this.#loadAndStore(key, loader, options)
+        } finally {
+          await release().catch((error) => this.#emitError(error, 'lock', 'release', key))
+        }
+      }
+      await sleep(delayMs)
+      delayMs = Math.min(delayMs * 2, 50)
+      const found = await this.#readL2(fullKey, key)
+      if (found && found.meta.expiresAt > this.#now()) return found.value
+      if (Date.now() >= deadline) return this.#loadAndStore(key, loader, options)
+    }
+  }
+
+  /** Replays writes made during an outage, newest first-class: an L2 entry written later is kept. */
+  async #replayPending(): Promise<void> {
+    if (!this.#l2 || this.#pending.size === 0) return
+    const batch = this.#pending.drain()
+    const fullKeys = batch.map(([k]) => k)
+    const current = await this.#l2Call('getMany', (s) => s.getMany(fullKeys))
+    if (!current) {
+      for (const [k, w] of batch) this.#pending.set(k, w)
+      return
+    }
+    for (const [i, [fullKey, write]] of batch.entries()) {
+      const existing = current[i] ? await this.#codec.open(current[i]!).catch(() => undefined) : undefined
+      if (existing && existing.meta.createdAt > write.at) continue
+      const ok = await this.#l2Call('replay', (s) =>
+        write.value ? s.set(fullKey, write.value, write.ttlMs) : s.delete(fullKey).then(() => undefined),
+      )
+      if (ok === undefined && !this.#l2.breaker.allow()) {
+        this.#pending.set(fullKey, write)
+      }
+    }
+  }
+
+  async #publish(message: InvalidationMessage): Promise<void> {
+    if (!this.#bus || this.#closed) return
+    try {
+      await this.#withConnectTimeout(this.#bus.publish(message), 'bus publish', this.options.commandTimeoutMs)
+    } catch (error) {
+      this.#emitError(error, 'bus', 'publish')
+    }
+  }
+
+  #onInvalidation(message: InvalidationMessage): void {
+    if (message.origin === this.id || !this.#l1) return
+    if (message.kind === 'keys') {
+      for (const key of message.keys) this.#l1.delete(key)
+    } else if (message.kind === 'clear') {
+      if (message.prefix.startsWith(this.#prefix) || this.#prefix.startsWith(message.prefix)) {
+        this.#l1.clear(message.prefix)
+      }
+    } else if (message.kind === 'tags') {
+      for (const fullKey of [...this.#l1.keys()]) {
+        const entry = this.#l1.get(fullKey)
+        if (entry?.tags.some((t) => message.tags.includes(t))) this.#l1.delete(fullKey)
+      }
+    }
+  }
+
+  #withConnectTimeout<T>(promise: Promise<T>, what: string, ms = this.options.connectTimeoutMs): Promise<T> {
+    return withTimeout(promise, ms, what)
+  }
+
+  #emitError(error: unknown, tier: Tier, operation: string, key?: string): void {
+    this.#counters.errors++
+    const err = error instanceof Error ? error : new Error(String(error))
+    this.#events.emit('error', { error: err, tier, operation, ...(key === undefined ? {} : { key }) })
+  }
+}
+
+/**
+ * Creates a cache and checks L2 within `connectTimeout`. When L2 is unreachable the cache still
+ * resolves, serving from L1 with `health()` degraded, unless `failOnConnectionError` is set.
+ */
+export async function createCache(options: CacheOptions): Promise<TieredCache> {
+  return new TieredCache(options).connect()
+}

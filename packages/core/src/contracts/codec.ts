@@ -1,0 +1,54 @@
+/** Turns values into bytes and back; knows nothing about tiers or expiry. */
+export interface Serializer {
+  /** Stable id written into every envelope so any reader can pick the right decoder. */
+  readonly id: string
+  /** Throws a `ValidationError` for values it cannot represent faithfully. */
+  serialize(value: unknown): Uint8Array
+  /** Throws on bytes it cannot read; the cache turns that into a miss. */
+  deserialize(bytes: Uint8Array): unknown
+}
+
+/** Shrinks bytes; `decompress` must refuse to produce more than `maxBytes`. */
+export interface Compressor {
+  /** Stable id written into the envelope (for example `fflate-deflate`). */
+  readonly id: string
+  compress(bytes: Uint8Array): Uint8Array
+  /** Throws when the output would exceed `maxBytes` (a decompression bomb) or the input is corrupt. */
+  decompress(bytes: Uint8Array, maxBytes: number): Uint8Array
+}
+
+/** Expiry and tags carried by every entry, in L1 and in the L2 envelope. */
+export interface EntryMeta {
+  /** Epoch ms when written. */
+  createdAt: number
+  /** Epoch ms after which the entry is stale; `Infinity` for no expiry. */
+  expiresAt: number
+  /** Epoch ms until which a stale entry may still be served by fail-safe (grace); >= expiresAt. */
+  staleUntil: number
+  tags: readonly string[]
+}
+
+/** The result of decoding an envelope. */
+export interface DecodedEntry {
+  value: unknown
+  meta: EntryMeta
+}
+
+/** The pipeline between serialized bytes and what a store keeps: compression, encryption, envelope. */
+export interface Codec {
+  /** Serializer for new entries; L1 round-trips values through it so both tiers agree type for type. */
+  readonly serializer: Serializer
+  /** Wraps a serialized payload and its meta into an envelope (compressing or encrypting as configured). */
+  seal(payload: Uint8Array, meta: EntryMeta): Promise<Uint8Array>
+  /** Opens an envelope written under any settings this codec knows; rejects with a `CorruptEntryError`. */
+  open(bytes: Uint8Array): Promise<DecodedEntry>
+}
+
+/** Optional encryption stage, applied after compression. */
+export interface Encryptor {
+  /** Id of the key used for new entries; written into the envelope so keys can rotate. */
+  readonly keyId: string
+  encrypt(plain: Uint8Array): Promise<Uint8Array>
+  /** Rejects for an unknown key id or a tampered ciphertext. */
+  decrypt(cipher: Uint8Array, keyId: string): Promise<Uint8Array>
+}

@@ -1,0 +1,38 @@
+import type { EntryMeta } from './codec'
+
+/** What the in-memory tier holds for one key: an already decoded value plus its expiry. */
+export interface L1Entry extends EntryMeta {
+  /**
+   * The decoded value, deep-frozen at write time when it is made of plain objects, arrays and
+   * primitives, so a hot hit hands it out without copying.
+   */
+  value: unknown
+  /**
+   * Serialized bytes for values that cannot be frozen (Map, Set, typed arrays, Date...): each hit
+   * deserializes a private copy, so no caller can change what the next one sees.
+   */
+  payload?: Uint8Array
+  /** Estimated bytes, used for the byte bound. */
+  size: number
+}
+
+/** The in-process tier in front of the store. Synchronous so a hot hit costs no I/O. */
+export interface L1Tier {
+  readonly name: string
+  /** The entry, or `undefined` on a miss. Expiry is checked by the cache with its own clock. */
+  get(key: string): L1Entry | undefined
+  /** Keeps `entry` for at most `ttlMs` (or forever when omitted). */
+  set(key: string, entry: L1Entry, ttlMs?: number): void
+  /** True when a key was removed. */
+  delete(key: string): boolean
+  /** Removes keys starting with `prefix`, or everything without one. */
+  clear(prefix?: string): void
+  /** Keys currently held (for tag invalidation and diagnostics). */
+  keys(): IterableIterator<string>
+  /** Number of entries held. */
+  readonly size: number
+  /** Estimated bytes held. */
+  readonly bytes: number
+  /** How many entries were evicted to respect the bounds. */
+  readonly evictions: number
+}

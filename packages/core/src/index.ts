@@ -1,0 +1,33 @@
+export { utf8Decode, utf8Encode, utf8Length } from './bytes'
+export type { CacheEvents, Tier } from './cache/events'
+export type { CacheOptions, SetOptions } from './cache/options'
+export type { CacheStats, TierStats } from './cache/stats'
+export {
+  type CacheHealth,
+  createCache,
+  type SetManyEntry,
+  TieredCache,
+  type TierHealth,
+} from './cache/tiered-cache'
+export { type Clock, systemClock } from './clock'
+export { type CodecOptions, type CodecStats, createCodec, type StatefulCodec } from './codec/create-codec'
+export { ENVELOPE_VERSION, type Envelope, readEnvelope, writeEnvelope } from './codec/envelope'
+export { deepFreeze } from './codec/freeze'
+export { jsonSerializer } from './codec/json-serializer'
+export type { Bus, InvalidationMessage } from './contracts/bus'
+export type { Codec, Compressor, DecodedEntry, Encryptor, EntryMeta, Serializer } from './contracts/codec'
+export type { L1Entry, L1Tier } from './contracts/l1'
+export type { Lock, Release } from './contracts/lock'
+export type { Store, StoreCapabilities, StoreEntry } from './contracts/store'
+export { CACHE_DEFAULTS, CODEC_DEFAULTS } from './defaults'
+export { type Duration, parseDuration } from './duration'
+export {
+  CacheError,
+  type CacheErrorCode,
+  ConfigurationError,
+  CorruptEntryError,
+  InfrastructureError,
+  ValidationError,
+} from './errors'
+export { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './resilience/circuit-breaker'
+export { withTimeout } from './resilience/with-timeout'

@@ -1,0 +1,76 @@
+import type { Clock } from '../clock'
+
+/** `closed`: calls flow; `open`: calls are skipped; `half-open`: one probe decides. */
+export type CircuitState = 'closed' | 'open' | 'half-open'
+
+/** Options for {@link CircuitBreaker}. */
+export interface CircuitBreakerOptions {
+  /** Consecutive failures that open the circuit. */
+  failureThreshold: number
+  /** How long the circuit stays open before a probe is let through. */
+  recoveryMs: number
+  now: Clock
+  onStateChange?: (state: CircuitState) => void
+}
+
+/** Counts consecutive failures and short-circuits a failing backend until it recovers. */
+export class CircuitBreaker {
+  #state: CircuitState = 'closed'
+  #failures = 0
+  #openedAt = 0
+  #probing = false
+  #opened = 0
+  readonly #options: CircuitBreakerOptions
+
+  constructor(options: CircuitBreakerOptions) {
+    this.#options = options
+  }
+
+  get state(): CircuitState {
+    if (this.#state === 'open' && this.#options.now() - this.#openedAt >= this.#options.recoveryMs) {
+      this.#transition('half-open')
+    }
+    return this.#state
+  }
+
+  /** How many times the circuit has opened. */
+  get timesOpened(): number {
+    return this.#opened
+  }
+
+  /** True when a call may go ahead; in half-open state only one probe at a time is allowed. */
+  allow(): boolean {
+    const state = this.state
+    if (state === 'closed') return true
+    if (state === 'open' || this.#probing) return false
+    this.#probing = true
+    return true
+  }
+
+  success(): void {
+    this.#failures = 0
+    this.#probing = false
+    if (this.#state !== 'closed') this.#transition('closed')
+  }
+
+  /** Opens the circuit at once (the backend was unreachable at start). */
+  trip(): void {
+    this.#probing = false
+    this.#openedAt = this.#options.now()
+    if (this.#state !== 'open') {
+      this.#opened++
+      this.#transition('open')
+    }
+  }
+
+  failure(): void {
+    this.#probing = false
+    this.#failures++
+    if (this.#state === 'half-open' || this.#failures >= this.#options.failureThreshold) this.trip()
+  }
+
+  #transition(state: CircuitState): void {
+    this.#state = state
+    this.#options.onStateChange?.(state)
+  }
+}

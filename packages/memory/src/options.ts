@@ -1,0 +1,40 @@
+import { ValidationError } from '@cache/core'
+
+/** Bounds shared by the memory tier and store. */
+export interface MemoryBounds {
+  /** Most entries kept; the least recently used go first. */
+  maxItems?: number
+  /** Most bytes kept (values' byte size, estimated for L1). */
+  maxBytes?: number
+  /** Monotonic clock in ms for TTLs, injectable for tests. @default performance.now */
+  now?: () => number
+}
+
+/** Validates the bounds, naming the bad option. */
+export function resolveBounds(
+  factory: string,
+  options: MemoryBounds,
+  defaults: { maxItems: number; maxBytes: number },
+): { maxItems: number; maxBytes: number; now?: () => number } {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError(`${factory} expects an options object`, 'INVALID_OPTION')
+  }
+  const check = (name: 'maxItems' | 'maxBytes') => {
+    const value = options[name] ?? defaults[name]
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+      throw new ValidationError(
+        `${factory} option ${name} must be a positive integer, got ${String(value)}`,
+        'INVALID_OPTION',
+      )
+    }
+    return value
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new ValidationError(`${factory} option now must be a function`, 'INVALID_OPTION')
+  }
+  return {
+    maxItems: check('maxItems'),
+    maxBytes: check('maxBytes'),
+    ...(options.now ? { now: options.now } : {}),
+  }
+}
