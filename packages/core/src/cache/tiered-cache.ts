@@ -248,7 +248,7 @@ export class TieredCache {
   }
 
   /** Stores every entry (one L2 round trip); validates them all first, so a bad one changes nothing. */
-  async setMany<T>(entries: readonly SetManyEntry<T>[]): Promise<void> {
+  async setMany(entries: readonly SetManyEntry[]): Promise<void> {
     this.#checkOpen()
     if (!Array.isArray(entries))
       throw new ValidationError('setMany expects an array of { key, value }', 'VALIDATION')

@@ -1,0 +1,7 @@
+import { cacheConformance, storeConformance } from '@cache/conformance'
+import { memoryL1, memoryStore } from '../src/index'
+
+storeConformance('memoryStore', () => memoryStore())
+
+const shared = memoryStore()
+cacheConformance('memoryStore', () => shared, { makeL1: () => memoryL1() })
