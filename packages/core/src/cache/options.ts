@@ -93,8 +93,11 @@ function positiveInt(option: string, value: unknown, fallback: number): number {
 
 function duration(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' && typeof value !== 'string') invalid(option, value, 'a duration')
-  return parseDuration(value as Duration, `option ${option}`)
+  try {
+    return parseDuration(value as Duration, `option ${option}`)
+  } catch {
+    return invalid(option, value, 'milliseconds or a duration string such as "30s", "5m", "1h"')
+  }
 }
 
 function hasMethods(value: unknown, methods: string[]): boolean {

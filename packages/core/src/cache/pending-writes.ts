@@ -33,6 +33,10 @@ export class PendingWrites {
     }
   }
 
+  has(key: string): boolean {
+    return this.#writes.has(key)
+  }
+
   delete(key: string): void {
     this.#writes.delete(key)
   }

@@ -468,11 +468,11 @@ export class TieredCache {
           ttlMs: this.#storeTtl(item.meta),
         })),
       )
-      const ok = await this.#l2Call('set', (s) =>
-        entries.length === 1
-          ? s.set(entries[0]!.key, entries[0]!.value, entries[0]!.ttlMs)
-          : s.setMany(entries),
-      )
+      const ok = await this.#l2Call('set', async (s) => {
+        if (entries.length === 1) await s.set(entries[0]!.key, entries[0]!.value, entries[0]!.ttlMs)
+        else await s.setMany(entries)
+        return true
+      })
       if (ok === undefined) {
         this.#counters.failedL2Writes += entries.length
         for (const e of entries) this.#pending.set(e.key, { value: e.value, ttlMs: e.ttlMs, at: this.#now() })
@@ -661,12 +661,13 @@ export class TieredCache {
     for (const [i, [fullKey, write]] of batch.entries()) {
       const existing = current[i] ? await this.#codec.open(current[i]!).catch(() => undefined) : undefined
       if (existing && existing.meta.createdAt > write.at) continue
-      const ok = await this.#l2Call('replay', (s) =>
-        write.value ? s.set(fullKey, write.value, write.ttlMs) : s.delete(fullKey).then(() => undefined),
-      )
-      if (ok === undefined && !this.#l2.breaker.allow()) {
-        this.#pending.set(fullKey, write)
-      }
+      const ok = await this.#l2Call('replay', async (s) => {
+        if (write.value) await s.set(fullKey, write.value, write.ttlMs)
+        else await s.delete(fullKey)
+        return true
+      })
+      // Still failing: keep it for the next recovery unless a newer write for the key arrived meanwhile.
+      if (ok === undefined && !this.#pending.has(fullKey)) this.#pending.set(fullKey, write)
     }
   }
 
