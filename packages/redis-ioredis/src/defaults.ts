@@ -1,0 +1,23 @@
+/** Defaults of the ioredis client this package creates from a URL (a caller's client is used as is). */
+export const CONNECTION_DEFAULTS = {
+  /** How long one connection attempt may take before it is abandoned. @default 1000 ms */
+  connectTimeoutMs: 1000,
+  /** Upper bound of the exponential reconnect backoff; reconnecting itself never stops. @default 2000 ms */
+  reconnectMaxDelayMs: 2000,
+  /** Reconnect attempts a sent command survives; 0 fails in-flight commands as soon as the link drops. @default 0 */
+  maxRetriesPerRequest: 0,
+  /** A socket with pending commands and no data for this long is treated as dead (half-open link). @default 5000 ms */
+  socketTimeoutMs: 5000,
+  /** RESP version; see `connection.ts` for why the store speaks RESP2. @default 2 */
+  protocol: 2,
+} as const
+
+/** Defaults of `redisStore`. */
+export const STORE_DEFAULTS = {
+  /** The store's name in errors, stats and health. @default 'redis' */
+  name: 'redis',
+  /** `COUNT` hint of each `SCAN` step in `keys` and `clear`. @default 500 keys */
+  scanCount: 500,
+  /** Most keys sent in one `UNLINK` by `clear`. @default 500 keys */
+  deleteBatchSize: 500,
+} as const

@@ -1,0 +1,6 @@
+export type { RedisClient, RedisClientConnection, RedisConnection, RedisUrlConnection } from './connection'
+export { backoffMs, ConnectionHandle, openConnection, parseRedisUrl } from './connection'
+export { CONNECTION_DEFAULTS, STORE_DEFAULTS } from './defaults'
+export { classifyRedisError, redact, toInfrastructureError } from './redis-errors'
+export type { RedisStoreOptions } from './redis-store'
+export { matchPattern, RedisStore, redisStore } from './redis-store'

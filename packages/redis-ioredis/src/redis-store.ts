@@ -1,0 +1,271 @@
+import { InfrastructureError, type Store, type StoreEntry, ValidationError } from '@cache/core'
+import keySlot from 'cluster-key-slot'
+import type { ChainableCommander, Redis } from 'ioredis'
+import { type ConnectionHandle, openConnection, type RedisClient, type RedisConnection } from './connection'
+import { STORE_DEFAULTS } from './defaults'
+import { toInfrastructureError } from './redis-errors'
+
+/** Options of `redisStore`. */
+export interface RedisStoreOptions {
+  /** The store's name in errors, stats and health. @default 'redis' */
+  name?: string
+  /** `COUNT` hint of each `SCAN` step. @default 500 keys */
+  scanCount?: number
+  /** Most keys per `UNLINK` in `clear`. @default 500 keys */
+  deleteBatchSize?: number
+}
+
+type Bytes = Buffer | null
+
+/** A `Store` over ioredis: standalone, Sentinel (through the client) or Cluster. */
+export class RedisStore implements Store {
+  readonly name: string
+  readonly capabilities = { nativeTtl: true, shared: true } as const
+  /** The ioredis client in use (ours when created from a URL, the caller's otherwise). */
+  readonly client: RedisClient
+  readonly #handle: ConnectionHandle
+  readonly #scanCount: number
+  readonly #deleteBatchSize: number
+  #closed = false
+
+  constructor(connection: RedisConnection, options: RedisStoreOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError('redisStore expects an options object', 'INVALID_OPTION')
+    }
+    this.name = options.name ?? STORE_DEFAULTS.name
+    if (typeof this.name !== 'string' || this.name === '') {
+      throw new ValidationError('redisStore option name must be a non-empty string', 'INVALID_OPTION')
+    }
+    this.#scanCount = positiveInteger('scanCount', options.scanCount ?? STORE_DEFAULTS.scanCount)
+    this.#deleteBatchSize = positiveInteger(
+      'deleteBatchSize',
+      options.deleteBatchSize ?? STORE_DEFAULTS.deleteBatchSize,
+    )
+    this.#handle = openConnection('redisStore', connection)
+    this.client = this.#handle.client
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return this.#run('get', async (client) => toBytes(await client.getBuffer(key)))
+  }
+
+  async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    if (keys.length === 0) return []
+    return this.#run('getMany', async (client) => {
+      const values: (Uint8Array | undefined)[] = new Array(keys.length)
+      // MGET needs every key in one slot on Cluster; standalone gets a single group, so one MGET.
+      await Promise.all(
+        this.#groupBySlot(keys).map(async (indexes) => {
+          const replies = await client.mgetBuffer(...indexes.map((index) => keys[index]!))
+          indexes.forEach((index, position) => {
+            values[index] = toBytes(replies[position] ?? null)
+          })
+        }),
+      )
+      return values
+    })
+  }
+
+  async set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
+    const command = toSetCommand(key, value, ttlMs)
+    await this.#run('set', async (client) => {
+      await sendSet(client, command)
+    })
+  }
+
+  async setMany(entries: readonly StoreEntry[]): Promise<void> {
+    if (entries.length === 0) return
+    // Validate everything first so a bad entry writes nothing.
+    const commands = entries.map((entry) => toSetCommand(entry.key, entry.value, entry.ttlMs))
+    await this.#run('setMany', async (client) => {
+      const groups = this.#groupBySlot(commands.map((command) => command.key))
+      await Promise.all(
+        groups.map(async (indexes) => {
+          const pipeline = client.pipeline()
+          for (const index of indexes) sendSet(pipeline, commands[index]!)
+          const results = (await pipeline.exec()) ?? []
+          const failed = results.find(([error]) => error)
+          if (failed) throw failed[0]
+        }),
+      )
+    })
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return this.#run('delete', async (client) => (await client.unlink(key)) > 0)
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0
+    return this.#run('deleteMany', async (client) => {
+      const counts = await Promise.all(
+        this.#groupBySlot(keys).map((indexes) => client.unlink(...indexes.map((index) => keys[index]!))),
+      )
+      return counts.reduce((sum, count) => sum + count, 0)
+    })
+  }
+
+  async clear(prefix: string): Promise<void> {
+    checkPrefix(prefix)
+    const prefixBytes = Buffer.from(prefix, 'utf8')
+    await this.#run('clear', async () => {
+      for (const node of this.#masters()) {
+        let cursor = '0'
+        do {
+          // scanBuffer: keys are deleted exactly as stored, even if they are not valid UTF-8.
+          const [next, found] = await node.scanBuffer(
+            cursor,
+            'MATCH',
+            matchPattern(prefix),
+            'COUNT',
+            this.#scanCount,
+          )
+          cursor = next.toString()
+          const mine = found.filter((key) => startsWith(key, prefixBytes))
+          for (let start = 0; start < mine.length; start += this.#deleteBatchSize) {
+            const batch = mine.slice(start, start + this.#deleteBatchSize)
+            await Promise.all(
+              this.#groupBySlot(batch).map((indexes) => node.unlink(...indexes.map((i) => batch[i]!))),
+            )
+          }
+        } while (cursor !== '0')
+      }
+    })
+  }
+
+  async *keys(prefix: string): AsyncIterable<string> {
+    checkPrefix(prefix)
+    // SCAN may return a key more than once (while the server rehashes); callers get each key once.
+    const seen = new Set<string>()
+    for (const node of await this.#run('keys', async () => this.#masters())) {
+      let cursor = '0'
+      do {
+        const [next, found] = await this.#run('keys', () =>
+          node.scan(cursor, 'MATCH', matchPattern(prefix), 'COUNT', this.#scanCount),
+        )
+        cursor = next
+        for (const key of found) {
+          if (!key.startsWith(prefix) || seen.has(key)) continue
+          seen.add(key)
+          yield key
+        }
+      } while (cursor !== '0')
+    }
+  }
+
+  async ping(): Promise<number> {
+    return this.#run('ping', async (client) => {
+      const started = performance.now()
+      await client.ping()
+      return performance.now() - started
+    })
+  }
+
+  /** Quits the client if the store created it; a caller's client stays open. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true
+    await this.#handle.close()
+  }
+
+  async #run<T>(operation: string, run: (client: RedisClient) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new InfrastructureError(`${this.name} ${operation}: store is closed`, 'CLOSED')
+    await this.#handle.firstAttempt
+    try {
+      return await run(this.client)
+    } catch (error) {
+      throw toInfrastructureError(error, `${this.name} ${operation}`, this.#handle)
+    }
+  }
+
+  /** Every master of a Cluster (each holds its own slots), or the one standalone client. */
+  #masters(): Redis[] {
+    const client = this.client
+    if (!this.#handle.isCluster) return [client as Redis]
+    const masters = (client as Extract<RedisClient, { nodes: unknown }>).nodes('master')
+    if (masters.length === 0)
+      throw new InfrastructureError(`${this.name}: cluster has no reachable master`, 'CONNECTION')
+    return masters
+  }
+
+  /** Indexes of `keys` grouped so each group can go in one multi-key command (one slot on Cluster). */
+  #groupBySlot(keys: readonly (string | Buffer)[]): number[][] {
+    if (!this.#handle.isCluster) return [keys.map((_, index) => index)]
+    const groups = new Map<number, number[]>()
+    keys.forEach((key, index) => {
+      const slot = keySlot(key)
+      const group = groups.get(slot)
+      if (group) group.push(index)
+      else groups.set(slot, [index])
+    })
+    return [...groups.values()]
+  }
+}
+
+/** Creates a Redis `Store` from `{ url }` (owned client) or `{ client }` (the caller's client). */
+export function redisStore(connection: RedisConnection, options?: RedisStoreOptions): RedisStore {
+  return new RedisStore(connection, options)
+}
+
+// Glob metacharacters of Redis MATCH; a prefix such as "a*" must match itself, not "ab...".
+const GLOB_SPECIAL = /[*?[\]\\]/g
+
+/** The SCAN MATCH pattern for keys starting with `prefix`, with the prefix's glob characters escaped. */
+export function matchPattern(prefix: string): string {
+  return `${prefix.replace(GLOB_SPECIAL, '\\$&')}*`
+}
+
+interface SetCommand {
+  key: string
+  bytes: Buffer
+  pxMs: number | undefined
+}
+
+function toSetCommand(key: string, value: Uint8Array, ttlMs: number | undefined): SetCommand {
+  if (typeof key !== 'string') {
+    throw new ValidationError(`redisStore.set expects a string key, got ${typeof key}`, 'INVALID_KEY')
+  }
+  if (!(value instanceof Uint8Array)) {
+    throw new ValidationError(`redisStore.set("${key}") expects a Uint8Array value`, 'INVALID_VALUE')
+  }
+  // A view over the caller's bytes, not a copy: ioredis writes it to the socket as is.
+  const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  if (ttlMs === undefined || ttlMs === Number.POSITIVE_INFINITY) return { key, bytes, pxMs: undefined }
+  if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs)) {
+    throw new ValidationError(
+      `redisStore.set("${key}") ttlMs must be a number, got ${String(ttlMs)}`,
+      'INVALID_TTL',
+    )
+  }
+  return { key, bytes, pxMs: Math.max(1, Math.ceil(ttlMs)) }
+}
+
+/** `SET key value [PX ms]` on a client or a pipeline. */
+function sendSet(target: Pick<Redis, 'set'> | ChainableCommander, command: SetCommand): unknown {
+  const { key, bytes, pxMs } = command
+  return pxMs === undefined ? target.set(key, bytes) : target.set(key, bytes, 'PX', pxMs)
+}
+
+function toBytes(value: Bytes): Uint8Array | undefined {
+  // A plain Uint8Array view over the reply buffer: no copy, and equal to what core wrote.
+  return value === null ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+}
+
+function startsWith(key: Buffer, prefix: Buffer): boolean {
+  return key.length >= prefix.length && key.subarray(0, prefix.length).equals(prefix)
+}
+
+function checkPrefix(prefix: string): void {
+  if (typeof prefix !== 'string') {
+    throw new ValidationError(`redisStore expects a string prefix, got ${typeof prefix}`, 'INVALID_KEY')
+  }
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ValidationError(
+      `redisStore option ${name} must be a positive integer, got ${String(value)}`,
+      'INVALID_OPTION',
+    )
+  }
+  return value
+}
