@@ -1,3 +1,28 @@
+export { decodeBase64, encodeBase64 } from './ai/base64'
+export { type CanonicalContext, canonicalize, type HashedPart } from './ai/canonical'
+export { AI_CACHE_DEFAULTS } from './ai/defaults'
+export { sha256Hex } from './ai/digest'
+export {
+  aiCacheKey,
+  CacheKeyGenerator,
+  type KeyExplanation,
+  type KeyGeneratorOptions,
+} from './ai/key-generator'
+export {
+  normalizeOptions,
+  type OptionSchema,
+  type OptionSchemas,
+  type OptionSpec,
+  type OptionType,
+} from './ai/option-schema'
+export {
+  type AiRequest,
+  type ChatMessage,
+  type ChatRequest,
+  type ContentPart,
+  NON_SEMANTIC_FIELDS,
+  type TextRequest,
+} from './ai/request-shapes'
 export { utf8Decode, utf8Encode, utf8Length } from './bytes'
 export type { CacheEvents, Tier } from './cache/events'
 export type { CacheOptions, SetOptions } from './cache/options'

@@ -1,0 +1,207 @@
+import { describeInput, ValidationError } from '../errors'
+import { decodeBase64 } from './base64'
+import { normalizeOptions, type OptionSchemas } from './option-schema'
+
+/** The guide's request shape: one text and one operation with its options. */
+export interface TextRequest {
+  text: string
+  operation: string
+  options?: Readonly<Record<string, unknown>>
+  /** The question of a `qa` operation. */
+  question?: string
+  model?: string
+}
+
+/** One part of a message's content (text, image, audio, file, tool result...), provider-shaped. */
+export type ContentPart = Readonly<Record<string, unknown>>
+
+/** One chat message; `content` is a string or an array of parts. */
+export interface ChatMessage {
+  role: string
+  content?: string | readonly ContentPart[] | null
+  [field: string]: unknown
+}
+
+/** A chat-style request (OpenAI chat completions or Anthropic messages shape). */
+export interface ChatRequest {
+  model: string
+  messages: string | readonly ChatMessage[]
+  /** Groups entries for TTLs, stats and invalidation. @default 'chat' */
+  operation?: string
+  system?: string | readonly ContentPart[]
+  temperature?: number
+  top_p?: number
+  max_tokens?: number
+  stop?: string | readonly string[]
+  seed?: number
+  tools?: readonly unknown[]
+  tool_choice?: unknown
+  response_format?: unknown
+  stream?: boolean
+  [parameter: string]: unknown
+}
+
+/** Either request shape the AI cache accepts. */
+export type AiRequest = TextRequest | ChatRequest
+
+/** A request reduced to what decides its answer, ready for `canonicalize`. */
+export interface NormalizedRequest {
+  shape: 'text' | 'chat' | 'embed'
+  operation: string
+  model: string | undefined
+  /** The text shown (sanitised) in the key when short: the request text or the last user message. */
+  readableText: string | undefined
+  body: Record<string, unknown>
+}
+
+/**
+ * Request fields that do not change the answer (transport, tracing, billing), left out of keys.
+ * Everything else, including parameters this list has never heard of, is part of the key.
+ */
+export const NON_SEMANTIC_FIELDS: readonly string[] = [
+  'operation',
+  'stream_options',
+  'user',
+  'metadata',
+  'store',
+  'signal',
+  'timeout',
+  'headers',
+  'idempotencyKey',
+  'service_tier',
+]
+
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/
+
+/** Throws a `ValidationError` unless `operation` is 1-64 letters, digits, `_`, `.` or `-`. */
+export function checkOperation(operation: unknown): string {
+  if (typeof operation !== 'string' || !NAME.test(operation)) {
+    throw new ValidationError(
+      `Invalid AI operation ${describeInput(operation)}: expected 1-64 letters, digits, "_", "." or "-"`,
+      'VALIDATION',
+    )
+  }
+  return operation
+}
+
+function textParts(content: unknown): ContentPart[] | unknown {
+  return typeof content === 'string' ? [{ type: 'text', text: content }] : content
+}
+
+/** Base64 fields that carry bytes; decoded so a digest covers the bytes, not their spelling. */
+function decodePart(part: unknown): unknown {
+  if (typeof part !== 'object' || part === null) return part
+  const p = part as Record<string, any>
+  const source = p.source
+  if (source?.type === 'base64' && typeof source.data === 'string') {
+    return { ...p, source: { ...source, data: tryDecode(source.data) } }
+  }
+  if (typeof p.input_audio?.data === 'string') {
+    return { ...p, input_audio: { ...p.input_audio, data: tryDecode(p.input_audio.data) } }
+  }
+  return part
+}
+
+function tryDecode(text: string): Uint8Array | string {
+  try {
+    return decodeBase64(text)
+  } catch {
+    return text
+  }
+}
+
+function normalizeMessage(message: unknown, index: number): Record<string, unknown> {
+  if (typeof message !== 'object' || message === null || typeof (message as ChatMessage).role !== 'string') {
+    throw new ValidationError(
+      `Invalid chat message at index ${index}: expected { role, content }`,
+      'VALIDATION',
+    )
+  }
+  const m = message as ChatMessage
+  const content = textParts(m.content)
+  return {
+    ...m,
+    content: Array.isArray(content) ? content.map(decodePart) : content,
+  }
+}
+
+function lastUserText(messages: Record<string, unknown>[]): string | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i]!.role !== 'user') continue
+    const parts = messages[i]!.content
+    if (!Array.isArray(parts)) return undefined
+    const texts = parts.filter((p) => p?.type === 'text' && typeof p.text === 'string').map((p) => p.text)
+    return texts.length > 0 ? texts.join(' ') : undefined
+  }
+  return undefined
+}
+
+function normalizeChat(request: ChatRequest): NormalizedRequest {
+  if (typeof request.model !== 'string' || request.model.length === 0) {
+    throw new ValidationError('A chat request needs a non-empty "model"', 'VALIDATION')
+  }
+  const raw =
+    typeof request.messages === 'string' ? [{ role: 'user', content: request.messages }] : request.messages
+  if (!Array.isArray(raw)) {
+    throw new ValidationError('A chat request needs "messages": a string or an array', 'VALIDATION')
+  }
+  const messages = raw.map(normalizeMessage)
+  const body: Record<string, unknown> = { shape: 'chat' }
+  for (const [field, value] of Object.entries(request)) {
+    if (!NON_SEMANTIC_FIELDS.includes(field)) body[field] = value
+  }
+  body.messages = messages
+  if (request.system !== undefined) body.system = (textParts(request.system) as unknown[]).map(decodePart)
+  // `stream: false` asks for the same answer as no `stream` at all.
+  if (request.stream) body.stream = true
+  else delete body.stream
+  const operation = checkOperation(request.operation ?? 'chat')
+  body.operation = operation
+  return {
+    shape: 'chat',
+    operation,
+    model: request.model,
+    readableText: lastUserText(messages),
+    body,
+  }
+}
+
+function normalizeText(request: TextRequest, schemas: OptionSchemas | undefined): NormalizedRequest {
+  const operation = checkOperation(request.operation)
+  if (typeof request.text !== 'string') {
+    throw new ValidationError(`AI request "text" must be a string, got ${describeInput(request.text)}`)
+  }
+  if (request.question !== undefined && typeof request.question !== 'string') {
+    throw new ValidationError(
+      `AI request "question" must be a string, got ${describeInput(request.question)}`,
+    )
+  }
+  const options = normalizeOptions(operation, request.options, schemas)
+  const model = request.model ?? (typeof options.model === 'string' ? options.model : undefined)
+  return {
+    shape: 'text',
+    operation,
+    model,
+    readableText: request.text,
+    body: {
+      shape: 'text',
+      operation,
+      text: request.text,
+      options,
+      question: request.question,
+      model: request.model,
+    },
+  }
+}
+
+/** Recognises the request shape and reduces it to what decides the answer. */
+export function normalizeRequest(request: AiRequest, schemas?: OptionSchemas): NormalizedRequest {
+  if (typeof request !== 'object' || request === null) {
+    throw new ValidationError(`AI request must be an object, got ${describeInput(request)}`)
+  }
+  if ('messages' in request && request.messages !== undefined) return normalizeChat(request as ChatRequest)
+  if ('text' in request) return normalizeText(request as TextRequest, schemas)
+  throw new ValidationError(
+    'AI request must have either { text, operation } (guide shape) or { model, messages } (chat shape)',
+  )
+}
