@@ -1,29 +1,35 @@
-/** A write that could not reach L2: bytes to set, or `undefined` for a delete. */
+/** A write that could not reach L2: sealed bytes to set, or `undefined` for a delete. */
 export interface PendingWrite {
   value: Uint8Array | undefined
-  ttlMs?: number | undefined
+  /** Epoch ms after which the entry is useless in L2 (its stale-until); `Infinity` for no expiry. */
+  staleUntil: number
   /** When the write was made (epoch ms); an L2 entry created later wins at replay. */
   at: number
 }
 
 /**
- * Writes made while L2 was unreachable, one per key (the newest), replayed when the circuit closes.
+ * Writes made while L2 was unreachable, one per key (the newest), replayed once L2 answers again.
  * Bounded: past `capacity` the oldest write is dropped and counted.
  */
 export class PendingWrites {
   readonly #writes = new Map<string, PendingWrite>()
   readonly #capacity: number
   #dropped = 0
+  /** Keys written to L2 since the current replay began; their replayed (older) write is skipped. */
+  #touched: Set<string> | undefined
 
   constructor(capacity: number) {
     this.#capacity = capacity
   }
 
+  /** Keeps `write` unless a newer one is already pending for `key`. */
   set(key: string, write: PendingWrite): void {
     if (this.#capacity === 0) {
       this.#dropped++
       return
     }
+    const current = this.#writes.get(key)
+    if (current && current.at > write.at) return
     this.#writes.delete(key)
     this.#writes.set(key, write)
     if (this.#writes.size > this.#capacity) {
@@ -37,19 +43,35 @@ export class PendingWrites {
     return this.#writes.has(key)
   }
 
-  delete(key: string): void {
+  /** Called right before a live write to `key` is sent to L2: it supersedes any pending one. */
+  superseded(key: string): void {
     this.#writes.delete(key)
+    this.#touched?.add(key)
   }
 
   clear(): void {
     this.#writes.clear()
   }
 
-  /** Removes and returns every pending write, oldest first. */
-  drain(): [string, PendingWrite][] {
+  /** Removes and returns every pending write, oldest first, and starts tracking superseding writes. */
+  beginReplay(): [string, PendingWrite][] {
     const all = [...this.#writes]
     this.#writes.clear()
+    this.#touched = new Set()
     return all
+  }
+
+  /** True when a live write to `key` was sent after the replay began. */
+  touchedSinceReplay(key: string): boolean {
+    return this.#touched?.has(key) ?? false
+  }
+
+  endReplay(): void {
+    this.#touched = undefined
+  }
+
+  get replaying(): boolean {
+    return this.#touched !== undefined
   }
 
   get size(): number {

@@ -51,6 +51,9 @@ const instanceId = (): string =>
     ? globalThis.crypto.randomUUID()
     : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
 
+/** Pending writes checked against L2 per round trip during a replay. */
+const REPLAY_CHUNK = 100
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -468,16 +471,24 @@ export class TieredCache {
           ttlMs: this.#storeTtl(item.meta),
         })),
       )
-      const ok = await this.#l2Call('set', async (s) => {
-        if (entries.length === 1) await s.set(entries[0]!.key, entries[0]!.value, entries[0]!.ttlMs)
-        else await s.setMany(entries)
-        return true
-      })
+      for (const e of entries) this.#pending.superseded(e.key)
+      const ok = await this.#l2Call('set', (s) =>
+        (entries.length === 1
+          ? s.set(entries[0]!.key, entries[0]!.value, entries[0]!.ttlMs)
+          : s.setMany(entries)
+        ).then(() => true),
+      )
       if (ok === undefined) {
         this.#counters.failedL2Writes += entries.length
-        for (const e of entries) this.#pending.set(e.key, { value: e.value, ttlMs: e.ttlMs, at: this.#now() })
+        items.forEach((item, i) => {
+          const { value } = entries[i]!
+          this.#pending.set(item.fullKey, {
+            value,
+            staleUntil: item.meta.staleUntil,
+            at: item.meta.createdAt,
+          })
+        })
       } else {
-        for (const e of entries) this.#pending.delete(e.key)
         for (const item of items) this.#events.emit('set', { key: item.key, tier: 'l2' })
       }
     }
@@ -513,16 +524,15 @@ export class TieredCache {
     let removed = 0
     for (const fullKey of fullKeys) if (this.#l1?.delete(fullKey)) removed++
     if (this.#l2) {
+      const at = this.#now()
+      for (const k of fullKeys) this.#pending.superseded(k)
       const count = await this.#l2Call('delete', (s) =>
         fullKeys.length === 1 ? s.delete(fullKeys[0]!).then(Number) : s.deleteMany(fullKeys),
       )
       // A delete that cannot reach L2 is replayed later, or the old value would come back.
       if (count === undefined)
-        for (const k of fullKeys) this.#pending.set(k, { value: undefined, at: this.#now() })
-      else {
-        for (const k of fullKeys) this.#pending.delete(k)
-        removed = Math.max(count, removed)
-      }
+        for (const k of fullKeys) this.#pending.set(k, { value: undefined, staleUntil: 0, at })
+      else removed = Math.max(count, removed)
     }
     this.#counters.deletes += fullKeys.length
     for (const key of keys) this.#events.emit('delete', { key, tier: this.#l2 ? 'l2' : 'l1' })
@@ -567,7 +577,10 @@ export class TieredCache {
   async #l2Call<T>(operation: string, run: (s: GuardedStore['store']) => Promise<T>, key?: string) {
     if (!this.#l2) return undefined
     try {
-      return await this.#l2.call(operation, run)
+      const result = await this.#l2.call(operation, run)
+      // L2 answers again: writes that failed without opening the circuit are replayed now.
+      if (this.#pending.size > 0 && !this.#pending.replaying) void this.#replayPending()
+      return result
     } catch (error) {
       this.#emitError(error, 'l2', operation, key)
       return undefined
@@ -584,7 +597,9 @@ export class TieredCache {
     if (found && found.meta.expiresAt > this.#now()) return found.value
     const stale = found ?? this.#staleFromL1(fullKey)
     try {
-      if (this.#lock) return await this.#loadWithLock(key, fullKey, loader, options)
+      // With L2 down the lock (usually on the same server) would only add a timeout to every load.
+      if (this.#lock && this.#l2?.breaker.state !== 'open')
+        return await this.#loadWithLock(key, fullKey, loader, options)
       return await this.#loadAndStore(key, loader, options)
     } catch (error) {
       if (stale && stale.meta.staleUntil > this.#now()) {
@@ -626,7 +641,11 @@ export class TieredCache {
     for (;;) {
       let release: (() => Promise<boolean>) | undefined
       try {
-        release = await lock.acquire(`${fullKey}:lock`, this.options.lockTtlMs)
+        release = await this.#withConnectTimeout(
+          lock.acquire(`${fullKey}:lock`, this.options.lockTtlMs),
+          'lock acquire',
+          this.options.commandTimeoutMs,
+        )
       } catch (error) {
         this.#emitError(error, 'lock', 'acquire', key)
         return this.#loadAndStore(key, loader, options)
@@ -637,7 +656,9 @@ export class TieredCache {
           if (again && again.meta.expiresAt > this.#now()) return again.value
           return await this.#loadAndStore(key, loader, options)
         } finally {
-          await release().catch((error) => this.#emitError(error, 'lock', 'release', key))
+          await this.#withConnectTimeout(release(), 'lock release', this.options.commandTimeoutMs).catch(
+            (error) => this.#emitError(error, 'lock', 'release', key),
+          )
         }
       }
       await sleep(delayMs)
@@ -648,26 +669,40 @@ export class TieredCache {
     }
   }
 
-  /** Replays writes made during an outage, newest first-class: an L2 entry written later is kept. */
+  /**
+   * Replays writes made during an outage, newest wins: an L2 entry created after the pending write
+   * is kept, and so is any write this instance sent since the replay began.
+   */
   async #replayPending(): Promise<void> {
-    if (!this.#l2 || this.#pending.size === 0) return
-    const batch = this.#pending.drain()
-    const fullKeys = batch.map(([k]) => k)
-    const current = await this.#l2Call('getMany', (s) => s.getMany(fullKeys))
-    if (!current) {
-      for (const [k, w] of batch) this.#pending.set(k, w)
-      return
-    }
-    for (const [i, [fullKey, write]] of batch.entries()) {
-      const existing = current[i] ? await this.#codec.open(current[i]!).catch(() => undefined) : undefined
-      if (existing && existing.meta.createdAt > write.at) continue
-      const ok = await this.#l2Call('replay', async (s) => {
-        if (write.value) await s.set(fullKey, write.value, write.ttlMs)
-        else await s.delete(fullKey)
-        return true
-      })
-      // Still failing: keep it for the next recovery unless a newer write for the key arrived meanwhile.
-      if (ok === undefined && !this.#pending.has(fullKey)) this.#pending.set(fullKey, write)
+    if (!this.#l2 || this.#pending.size === 0 || this.#pending.replaying) return
+    const batch = this.#pending.beginReplay()
+    try {
+      for (let from = 0; from < batch.length; from += REPLAY_CHUNK) {
+        const chunk = batch.slice(from, from + REPLAY_CHUNK)
+        const current = await this.#l2Call('getMany', (s) => s.getMany(chunk.map(([k]) => k)))
+        if (!current) {
+          for (const [k, w] of batch.slice(from)) this.#pending.set(k, w)
+          return
+        }
+        for (const [i, [fullKey, write]] of chunk.entries()) {
+          const bytes = current[i]
+          const existing = bytes ? await this.#codec.open(bytes).catch(() => undefined) : undefined
+          if (existing && existing.meta.createdAt > write.at) continue
+          // Checked right before sending: a live write sent after this one reaches L2 later and wins.
+          if (this.#pending.touchedSinceReplay(fullKey)) continue
+          const ttlMs =
+            write.staleUntil === Number.POSITIVE_INFINITY ? undefined : write.staleUntil - this.#now()
+          if (write.value && ttlMs !== undefined && ttlMs <= 0) continue
+          const value = write.value
+          const ttl = ttlMs === undefined ? undefined : Math.ceil(ttlMs)
+          const ok = await this.#l2Call('replay', (s) =>
+            value ? s.set(fullKey, value, ttl).then(() => true) : s.delete(fullKey),
+          )
+          if (ok === undefined) this.#pending.set(fullKey, write)
+        }
+      }
+    } finally {
+      this.#pending.endReplay()
     }
   }
 
