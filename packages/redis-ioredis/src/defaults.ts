@@ -21,3 +21,15 @@ export const STORE_DEFAULTS = {
   /** Most keys sent in one `UNLINK` by `clear`. @default 500 keys */
   deleteBatchSize: 500,
 } as const
+
+/** Defaults of `redisBus`. */
+export const BUS_DEFAULTS = {
+  /** @default 'cache:invalidation' */
+  channel: 'cache:invalidation',
+  /** @default 'cache-bus' (CLIENT SETNAME of the subscriber connection, visible in CLIENT LIST) */
+  connectionName: 'cache-bus',
+  /** @default 1000 ms to wait for the first subscription before `subscribe` rejects */
+  subscribeTimeoutMs: 1_000,
+  /** @default 5000 ms between PINGs on the subscriber; one left unanswered that long forces a reconnect */
+  healthCheckIntervalMs: 5_000,
+} as const
