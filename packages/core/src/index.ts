@@ -1,7 +1,23 @@
+export {
+  AiCache,
+  type AiResult,
+  type CacheResponseInput,
+  createAiCache,
+  type StoredAnswer,
+} from './ai/ai-cache'
+export {
+  type AiCacheOptions,
+  type CacheablePolicy,
+  defaultCacheable,
+} from './ai/ai-cache-options'
+export type { AiCacheStats, AiOperationStats, AiOutcome } from './ai/ai-stats'
+export { AiStream } from './ai/ai-stream'
 export { decodeBase64, encodeBase64 } from './ai/base64'
 export { type CanonicalContext, canonicalize, type HashedPart } from './ai/canonical'
 export { AI_CACHE_DEFAULTS } from './ai/defaults'
 export { sha256Hex } from './ai/digest'
+export type { EmbedMissing, EmbedOptions } from './ai/embeddings'
+export { decodeVector, encodeVector, type StoredVector } from './ai/float32'
 export {
   aiCacheKey,
   CacheKeyGenerator,
@@ -23,6 +39,14 @@ export {
   NON_SEMANTIC_FIELDS,
   type TextRequest,
 } from './ai/request-shapes'
+export type { StreamSource } from './ai/shared-stream'
+export {
+  extractStreamUsage,
+  extractUsage,
+  type ModelPrice,
+  type PriceTable,
+  type TokenUsage,
+} from './ai/usage'
 export { utf8Decode, utf8Encode, utf8Length } from './bytes'
 export type { CacheEvents, Tier } from './cache/events'
 export type { CacheOptions, SetOptions } from './cache/options'

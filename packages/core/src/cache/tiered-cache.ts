@@ -345,6 +345,44 @@ export class TieredCache {
     )
   }
 
+  /**
+   * Streams this namespace's keys that start with `prefix` (returned without the namespace): a cursor
+   * scan of L2, then L1 keys not seen there; each key once. L2 is skipped while its circuit is open,
+   * and a failing scan step is reported as an `error` event rather than thrown.
+   */
+  async *keys(prefix = ''): AsyncGenerator<string> {
+    this.#checkOpen()
+    if (typeof prefix !== 'string') throw new ValidationError('keys expects a string prefix', 'INVALID_KEY')
+    const fullPrefix = this.#prefix + prefix
+    const seen = new Set<string>()
+    if (this.#l2?.breaker.allow()) {
+      const iterator = this.#l2.store.keys(fullPrefix)[Symbol.asyncIterator]()
+      let done = false
+      try {
+        while (!done) {
+          const step = await withTimeout(iterator.next(), this.options.commandTimeoutMs, 'keys scan')
+          done = step.done === true
+          if (done) break
+          const key = step.value.slice(this.#prefix.length)
+          if (this.#l1) seen.add(key)
+          yield key
+        }
+      } catch (error) {
+        this.#emitError(error, 'l2', 'keys')
+      } finally {
+        // Not awaited: after a timed-out step the scan may never settle, and the caller must not hang.
+        if (!done) iterator.return?.()?.catch(() => {})
+      }
+    }
+    if (!this.#l1) return
+    const now = this.#now()
+    for (const fullKey of [...this.#l1.keys()]) {
+      if (!fullKey.startsWith(fullPrefix)) continue
+      const key = fullKey.slice(this.#prefix.length)
+      if (!seen.has(key) && (this.#l1.get(fullKey)?.expiresAt ?? 0) > now) yield key
+    }
+  }
+
   /** A snapshot of counters; hitRatio is computed over reads only. */
   stats(): CacheStats {
     const c = this.#counters

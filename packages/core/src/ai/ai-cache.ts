@@ -1,0 +1,288 @@
+import { SingleFlight } from '../cache/single-flight'
+import type { TieredCache } from '../cache/tiered-cache'
+import { deepFreeze } from '../codec/freeze'
+import { describeInput, ValidationError } from '../errors'
+import { type AiCacheOptions, type ResolvedAiCacheOptions, resolveAiCacheOptions } from './ai-cache-options'
+import { type AiCacheStats, type AiOutcome, AiStatsRecorder } from './ai-stats'
+import { AiStream } from './ai-stream'
+import { AI_CACHE_DEFAULTS } from './defaults'
+import { type EmbedMissing, type EmbedOptions, getOrEmbedMany } from './embeddings'
+import { CacheKeyGenerator } from './key-generator'
+import type { AiRequest } from './request-shapes'
+import { SharedStream, type StreamSource } from './shared-stream'
+import { extractStreamUsage, extractUsage, type TokenUsage } from './usage'
+
+/** What the cache holds for one request: a whole response, or the chunks of a streamed one. */
+export type StoredAnswer =
+  | { kind: 'response'; response: unknown; usage?: TokenUsage }
+  | { kind: 'stream'; chunks: unknown[]; usage?: TokenUsage }
+
+/** A response together with how it was obtained. */
+export interface AiResult<R> {
+  response: R
+  outcome: AiOutcome
+  key: string
+  usage: TokenUsage | undefined
+  /** Dollars not spent thanks to the cache (0 on a miss or without a price). */
+  costSavedUsd: number
+}
+
+/** `cacheResponse` input: a request plus the answer to store. */
+export type CacheResponseInput = AiRequest & { response: unknown }
+
+interface Described {
+  key: string
+  operation: string
+  model: string | undefined
+}
+
+const SCAN_BATCH = 500
+
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
+  return new RegExp(`^${body}$`)
+}
+
+/**
+ * Caches LLM answers over a `TieredCache`: canonical keys, per-operation TTLs, single-flight
+ * generation, streaming record and replay, batched embeddings, and savings statistics.
+ */
+export class AiCache {
+  /** The key generator (use `keys.explain(request)` to debug a miss). */
+  readonly keys: CacheKeyGenerator
+  readonly #options: ResolvedAiCacheOptions
+  readonly #cache: TieredCache
+  readonly #stats: AiStatsRecorder
+  readonly #flights = new SingleFlight<StoredAnswer>()
+  readonly #streams = new Map<string, SharedStream<unknown>>()
+
+  constructor(options: AiCacheOptions) {
+    this.#options = resolveAiCacheOptions(options)
+    this.#cache = this.#options.cache
+    this.#stats = new AiStatsRecorder(this.#options.prices)
+    this.keys = new CacheKeyGenerator({
+      version: options.keyVersion,
+      textHashThreshold: options.textHashThreshold,
+      optionSchemas: options.optionSchemas,
+    })
+  }
+
+  /** TTL in milliseconds of an operation's answers. */
+  ttlMsFor(operation: string): number {
+    return this.#options.operationTtlMs.get(operation) ?? this.#options.defaultTtlMs
+  }
+
+  /** Stores `response` for the request (unless the `cacheable` policy refuses); true when stored. */
+  async cacheResponse(input: CacheResponseInput): Promise<boolean> {
+    const { response, ...request } = input
+    const { key, operation } = this.#describe(request as AiRequest)
+    const answer: StoredAnswer = { kind: 'response', response, usage: extractUsage(response) }
+    return this.#store(key, request as AiRequest, answer, operation)
+  }
+
+  /** The cached response of the request, or `undefined`; counted as a hit or a miss. */
+  async getCachedResponse<R = unknown>(request: AiRequest): Promise<R | undefined> {
+    const { key, operation, model } = this.#describe(request)
+    const answer = await this.#read(key, 'response')
+    this.#stats.record(operation, answer ? 'hit' : 'miss', answer?.usage, model)
+    return answer?.kind === 'response' ? (answer.response as R) : undefined
+  }
+
+  /** The cached response, or `generate()`'s, stored; concurrent identical requests call `generate` once. */
+  async getOrGenerate<R>(request: AiRequest, generate: () => R | Promise<R>): Promise<R> {
+    return (await this.getOrGenerateResult(request, generate)).response
+  }
+
+  /** Like `getOrGenerate`, and also says whether it was a hit, a shared call or a miss, and what it saved. */
+  async getOrGenerateResult<R>(request: AiRequest, generate: () => R | Promise<R>): Promise<AiResult<R>> {
+    if (typeof generate !== 'function') {
+      throw new ValidationError(`getOrGenerate expects a function, got ${describeInput(generate)}`)
+    }
+    const described = this.#describe(request)
+    const cached = await this.#read(described.key, 'response')
+    if (cached) return this.#result(described, 'hit', cached)
+    let leader = false
+    const answer = await this.#flights.run(described.key, async () => {
+      leader = true
+      this.#stats.record(described.operation, 'miss')
+      const response = await generate()
+      // Waiters share this object, so it is frozen like every cached value.
+      deepFreeze(response)
+      const fresh: StoredAnswer = { kind: 'response', response, usage: extractUsage(response) }
+      await this.#store(described.key, request, fresh, described.operation)
+      return fresh
+    })
+    return this.#result(described, leader ? 'miss' : 'coalesced', answer)
+  }
+
+  /**
+   * Streams the answer: replays the cached chunks on a hit; on a miss passes `generate`'s chunks through
+   * as they arrive and stores them once the stream completes (never when it fails or every reader
+   * leaves early). Concurrent identical requests share one upstream stream, each from the first chunk.
+   */
+  wrapStream<C>(request: AiRequest, generate: StreamSource<C>): AiStream<C> {
+    if (typeof generate !== 'function') {
+      throw new ValidationError(`wrapStream expects a function, got ${describeInput(generate)}`)
+    }
+    // A streamed answer is stored as chunks, so it must never share a key with a whole response.
+    const described = this.#describe({ ...request, stream: true } as AiRequest)
+    return new AiStream<C>(described.key, (stream) =>
+      this.#streamChunks(stream, request, described, generate),
+    )
+  }
+
+  /**
+   * Embeddings of `texts` in input order: one `getMany` lookup, then `embedMissing` called once with
+   * only the texts not cached (deduplicated). Vectors are stored as base64 float32.
+   */
+  getOrEmbedMany(texts: readonly string[], options: EmbedOptions, embedMissing: EmbedMissing) {
+    return getOrEmbedMany(
+      { cache: this.#cache, keys: this.keys, stats: this.#stats, ttlMs: this.ttlMsFor('embed') },
+      texts,
+      options,
+      embedMissing,
+    )
+  }
+
+  /** Deletes every answer of one operation (this key version); resolves to how many were removed. */
+  invalidateOperation(operation: string): Promise<number> {
+    return this.#deleteByPrefix(this.keys.operationPrefix(operation))
+  }
+
+  /** Deletes every AI answer of this cache's namespace, of every key version; nothing else. */
+  invalidateAll(): Promise<number> {
+    return this.#deleteByPrefix(`${AI_CACHE_DEFAULTS.keyPrefix}:`)
+  }
+
+  /**
+   * AI keys matching a glob (`*`, `?`), found with a cursor scan. A pattern not starting with `ai:`
+   * is relative to the current version, e.g. `summarize:*`.
+   */
+  async getActiveKeys(pattern = '*', limit = 10_000): Promise<string[]> {
+    if (typeof pattern !== 'string') throw new ValidationError('getActiveKeys expects a string pattern')
+    const full = pattern.startsWith(`${AI_CACHE_DEFAULTS.keyPrefix}:`) ? pattern : this.keys.prefix + pattern
+    const matcher = globToRegExp(full)
+    const found: string[] = []
+    for await (const key of this.#cache.keys(full.split(/[*?]/)[0])) {
+      if (!matcher.test(key)) continue
+      found.push(key)
+      if (found.length >= limit) break
+    }
+    return found
+  }
+
+  /** Hits, shared calls and misses (in total and per operation), tokens and dollars saved. */
+  stats(): AiCacheStats {
+    return this.#stats.snapshot()
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  #describe(request: AiRequest): Described {
+    const explained = this.keys.explain(request)
+    return { key: explained.key, operation: explained.operation, model: explained.model }
+  }
+
+  async #deleteByPrefix(prefix: string): Promise<number> {
+    let removed = 0
+    let batch: string[] = []
+    for await (const key of this.#cache.keys(prefix)) {
+      batch.push(key)
+      if (batch.length >= SCAN_BATCH) {
+        removed += await this.#cache.deleteMany(batch)
+        batch = []
+      }
+    }
+    if (batch.length > 0) removed += await this.#cache.deleteMany(batch)
+    return removed
+  }
+
+  async #read(key: string, kind: StoredAnswer['kind']): Promise<StoredAnswer | undefined> {
+    const value = await this.#cache.get<StoredAnswer>(key)
+    // An entry of another shape (or from a foreign writer) is a miss, never a wrong answer.
+    return value?.kind === kind ? value : undefined
+  }
+
+  async #store(key: string, request: AiRequest, answer: StoredAnswer, operation: string): Promise<boolean> {
+    const response = answer.kind === 'stream' ? answer.chunks : answer.response
+    if (!this.#options.cacheable(request, response)) {
+      this.#stats.skippedByPolicy++
+      return false
+    }
+    try {
+      await this.#cache.set(key, answer, { ttl: this.ttlMsFor(operation) })
+    } catch (error) {
+      // The caller still gets its answer; an unstorable one (e.g. above maxEntryBytes) is only counted.
+      if (!(error instanceof ValidationError)) throw error
+      this.#stats.storeFailures++
+      return false
+    }
+    this.#stats.stored++
+    return true
+  }
+
+  #result<R>(described: Described, outcome: AiOutcome, answer: StoredAnswer): AiResult<R> {
+    const response = (answer as { response: R }).response
+    const model = described.model ?? (response as { model?: string } | undefined)?.model
+    const costSavedUsd =
+      outcome === 'miss' ? 0 : this.#stats.record(described.operation, outcome, answer.usage, model)
+    return { response, outcome, key: described.key, usage: answer.usage, costSavedUsd }
+  }
+
+  async *#streamChunks<C>(
+    stream: AiStream<C>,
+    request: AiRequest,
+    described: Described,
+    generate: StreamSource<C>,
+  ): AsyncGenerator<C> {
+    const { key, operation, model } = described
+    const cached = await this.#read(key, 'stream')
+    if (cached?.kind === 'stream') {
+      stream.outcome = 'hit'
+      stream.usage = cached.usage
+      this.#stats.record(operation, 'hit', cached.usage, model)
+      yield* cached.chunks as C[]
+      return
+    }
+    let shared = this.#streams.get(key) as SharedStream<C> | undefined
+    if (shared) stream.outcome = 'coalesced'
+    else {
+      stream.outcome = 'miss'
+      this.#stats.record(operation, 'miss')
+      const created = new SharedStream(generate, async (chunks) => {
+        await this.#store(
+          key,
+          request,
+          { kind: 'stream', chunks, usage: extractStreamUsage(chunks) },
+          operation,
+        )
+      })
+      this.#streams.set(key, created as SharedStream<unknown>)
+      void created.ended.then((end) => {
+        if (this.#streams.get(key) === (created as SharedStream<unknown>)) this.#streams.delete(key)
+        if (end === 'aborted') this.#stats.streamsAborted++
+        if (end === 'failed') this.#stats.streamsFailed++
+      })
+      shared = created
+    }
+    const joined = shared
+    let completed = false
+    try {
+      yield* joined.subscribe()
+      completed = true
+    } finally {
+      if (completed) stream.usage = extractStreamUsage(joined.chunks)
+      if (stream.outcome === 'coalesced') {
+        this.#stats.record(operation, 'coalesced', completed ? stream.usage : undefined, model)
+      }
+    }
+  }
+}
+
+/** Creates an AI response cache over a `TieredCache`. */
+export function createAiCache(options: AiCacheOptions): AiCache {
+  return new AiCache(options)
+}
