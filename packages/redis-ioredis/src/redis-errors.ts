@@ -2,7 +2,7 @@ import { type CacheErrorCode, InfrastructureError } from '@cache/core'
 
 // Failures of the link itself (down, refused, auth, TLS); the breaker and health treat them as outages.
 const CONNECTION_MESSAGE =
-  /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|max retries per request|WRONGPASS|NOAUTH|invalid password|Socket timeout|Failed to refresh slots cache|None of startup nodes|Cluster isn't ready|CLUSTERDOWN|LOADING|certificate|SSL|TLS|socket disconnected/i
+  /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|Connection is closed|Stream isn't writeable|not connected|MaxRetriesPerRequest|max retries per request|WRONGPASS|NOAUTH|invalid password|Socket timeout|Failed to refresh slots cache|None of startup nodes|Cluster isn't ready|CLUSTERDOWN|LOADING|certificate|SSL|TLS|socket disconnected/i
 const CONNECTION_ERRNO = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -13,6 +13,8 @@ const CONNECTION_ERRNO = new Set([
   'ENETUNREACH',
   'EPIPE',
 ])
+
+const OFFLINE = /Stream isn't writeable and enableOfflineQueue/
 
 /** Replaces every secret in `text` (raw and URL-encoded) with `***`. */
 export function redact(text: string, secrets: readonly string[]): string {
@@ -55,7 +57,9 @@ export function toInfrastructureError(
 ): InfrastructureError {
   if (error instanceof InfrastructureError) return error
   const original = error instanceof Error ? error : new Error(String(error))
-  const message = redact(original.message, context.secrets)
+  // ioredis's wording for "no offline queue and no connection" names an option the user never set.
+  const raw = OFFLINE.test(original.message) ? 'not connected' : original.message
+  const message = redact(raw, context.secrets)
   let code = classifyRedisError(original)
   const lastError = context.isReady() ? undefined : context.lastError()
   if (lastError !== undefined && code === 'INFRASTRUCTURE') code = 'CONNECTION'
