@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { type CacheEvents, createCache, InfrastructureError } from '@cache/core'
@@ -127,8 +127,8 @@ describe('AUTH and ACL users', () => {
 describe('rediss:// against a TLS redis-server', () => {
   let server: RedisServer
   let ca: Buffer
+  const dir = tempDir('tls')
   beforeAll(async () => {
-    const dir = tempDir('tls')
     const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
     openssl(
@@ -185,6 +185,7 @@ describe('rediss:// against a TLS redis-server', () => {
   })
   afterAll(async () => {
     await server?.stop()
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it('reads and writes over TLS with the password from the URL', async () => {

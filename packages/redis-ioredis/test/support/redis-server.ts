@@ -19,12 +19,14 @@ export function tempDir(label: string): string {
 /**
  * Starts `redis-server` on 127.0.0.1 with persistence off and waits until it accepts connections.
  * `port` is the plain port (0 disables it, e.g. for a TLS-only server); `args` are extra directives.
+ * Without `sharedDir` the server gets its own temporary directory, removed by `stop()`.
  */
 export async function startRedisServer(
   port: number,
   args: string[] = [],
-  dir = tempDir(`p${port}`),
+  sharedDir?: string,
 ): Promise<RedisServer> {
+  const dir = sharedDir ?? tempDir(`p${port}`)
   const child = spawn(
     'redis-server',
     [
@@ -72,7 +74,7 @@ export async function startRedisServer(
     pid: child.pid!,
     port,
     dir,
-    stop: () => stopProcess(child, dir),
+    stop: () => stopProcess(child, sharedDir ? undefined : dir),
   }
 }
 

@@ -1,0 +1,75 @@
+import { cacheConformance, randomPrefix, storeConformance, text } from '@cache/conformance'
+import { memoryL1 } from '@cache/memory'
+import { Cluster } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { redisStore } from '../src/index'
+import { type RedisCluster, startRedisCluster } from './support/redis-cluster'
+
+// Three masters on ports of this package's test range; cluster bus ports are these + 50.
+const PORTS = [7001, 7002, 7003]
+
+let redis: RedisCluster | undefined
+let client: Cluster
+
+beforeAll(async () => {
+  redis = await startRedisCluster(PORTS)
+  client = new Cluster([{ host: '127.0.0.1', port: PORTS[0]! }])
+  await client.ping()
+  expect(client.nodes('master')).toHaveLength(PORTS.length)
+}, 90_000)
+
+afterAll(async () => {
+  await client?.quit().catch(() => client.disconnect())
+  await redis?.stop()
+})
+
+// The caller owns the Cluster client: every store built on it leaves it open when closed.
+storeConformance('redisStore (Cluster, 3 masters)', () => redisStore({ client }))
+
+cacheConformance('redisStore (Cluster, 3 masters)', () => redisStore({ client }), {
+  makeL1: () => memoryL1(),
+})
+
+describe('Cluster specifics', () => {
+  const keysPerMaster = async (prefix: string) =>
+    Promise.all(
+      client.nodes('master').map(async (node) => {
+        const [, found] = await node.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 10_000)
+        return found.length
+      }),
+    )
+
+  it('spreads a batch over every master and reads, lists and clears it across slots', async () => {
+    const store = redisStore({ client })
+    const p = randomPrefix()
+    const keys = Array.from({ length: 300 }, (_, i) => `${p}k${i}`)
+    await store.setMany(keys.map((key, i) => ({ key, value: text(String(i)), ttlMs: 60_000 })))
+    const counts = await keysPerMaster(p)
+    expect(counts.every((count) => count > 0)).toBe(true)
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(keys.length)
+    expect(await store.getMany(keys)).toEqual(keys.map((_, i) => text(String(i))))
+    const listed = new Set<string>()
+    for await (const key of store.keys(p)) listed.add(key)
+    expect(listed).toEqual(new Set(keys))
+    await store.clear(p)
+    expect(await keysPerMaster(p)).toEqual(PORTS.map(() => 0))
+    await store.close()
+  })
+
+  it('deleteMany counts removals across slots and hash-tagged keys share one slot', async () => {
+    const store = redisStore({ client })
+    const p = randomPrefix()
+    const tagged = [`${p}{user:1}:a`, `${p}{user:1}:b`]
+    const spread = Array.from({ length: 20 }, (_, i) => `${p}d${i}`)
+    await store.setMany([...tagged, ...spread].map((key) => ({ key, value: text('v') })))
+    expect(await store.deleteMany([...tagged, ...spread, `${p}absent`])).toBe(22)
+    await store.close()
+  })
+
+  it('closing a store leaves the caller’s Cluster client open', async () => {
+    const store = redisStore({ client })
+    await store.close()
+    expect(client.status).toBe('ready')
+    expect(await client.ping()).toBe('PONG')
+  })
+})
