@@ -100,16 +100,21 @@ export class ConnectionHandle implements ErrorContext {
   async #quit(): Promise<void> {
     this.#settleFirstAttempt()
     const client = this.client
-    if (client.status === 'end') return
+    // A function, so TypeScript does not narrow `status` across the awaits below.
+    const isEnded = () => client.status === 'end'
+    if (isEnded()) return
+    const ended = new Promise<void>((resolve) => client.once('end', () => resolve()))
     if (client.status === 'ready') {
-      try {
-        await client.quit()
-        return
-      } catch {
-        // fall through: the link died meanwhile, disconnect() stops the reconnect timer
-      }
+      // QUIT lets in-flight replies arrive; if the link dies meanwhile, disconnect() stops reconnecting.
+      await client.quit().catch(() => client.disconnect())
+    } else {
+      client.disconnect()
     }
-    client.disconnect()
+    // QUIT's reply can come before the socket is gone; resolve only when the client has ended.
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))])
+    clearTimeout(timer)
+    if (!isEnded()) client.disconnect()
   }
 }
 

@@ -1,0 +1,224 @@
+import { randomPrefix, text } from '@cache/conformance'
+import { InfrastructureError, ValidationError } from '@cache/core'
+import { Redis } from 'ioredis'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  backoffMs,
+  CONNECTION_DEFAULTS,
+  classifyRedisError,
+  matchPattern,
+  parseRedisUrl,
+  type RedisStore,
+  redact,
+  redisStore,
+} from '../src/index'
+import { REDIS_URL } from './helpers'
+
+const DEAD_URL = 'redis://127.0.0.1:7099'
+
+const opened: RedisStore[] = []
+function open(...args: Parameters<typeof redisStore>): RedisStore {
+  const store = redisStore(...args)
+  opened.push(store)
+  return store
+}
+afterAll(async () => {
+  for (const store of opened) await store.close()
+})
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (error: unknown) => error,
+  )
+}
+
+describe('URL parsing', () => {
+  it('reads host, port, user, password (percent-decoded) and database', () => {
+    const { options, secrets } = parseRedisUrl('t', 'redis://app:p%40ss%2Fw@cache.internal:6380/4')
+    expect(options).toMatchObject({
+      host: 'cache.internal',
+      port: 6380,
+      db: 4,
+      username: 'app',
+      password: 'p@ss/w',
+    })
+    expect(options.tls).toBeUndefined()
+    expect(secrets).toContain('p@ss/w')
+    expect(secrets).toContain('p%40ss%2Fw')
+  })
+
+  it('defaults port and database, accepts a password without user, enables TLS for rediss://', () => {
+    expect(parseRedisUrl('t', 'redis://:only@h').options).toMatchObject({
+      host: 'h',
+      port: 6379,
+      db: 0,
+      password: 'only',
+    })
+    expect(parseRedisUrl('t', 'redis://:only@h').options.username).toBeUndefined()
+    expect(parseRedisUrl('t', 'rediss://h.example:6390').options.tls).toEqual({ servername: 'h.example' })
+    expect(parseRedisUrl('t', 'rediss://127.0.0.1').options.tls).toEqual({})
+    expect(parseRedisUrl('t', 'redis://[::1]:7000/').options).toMatchObject({
+      host: '::1',
+      port: 7000,
+      db: 0,
+    })
+  })
+
+  it.each([
+    ['not a url', /not a valid URL/],
+    ['http://u:Secret-123@h', /must start with redis:\/\/ or rediss:\/\//],
+    ['redis://u:Secret-123@h/db1', /database must be a number/],
+  ])('rejects %s with a ValidationError that names the option and hides the password', (url, message) => {
+    let error: unknown
+    try {
+      redisStore({ url })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ValidationError)
+    expect((error as ValidationError).code).toBe('INVALID_OPTION')
+    expect((error as Error).message).toMatch(/option url/)
+    expect((error as Error).message).toMatch(message)
+    expect((error as Error).message).not.toContain('Secret-123')
+  })
+
+  it('rejects bad options by name', () => {
+    expect(() => redisStore({ url: REDIS_URL, connectTimeoutMs: 0 })).toThrow(/connectTimeoutMs/)
+    expect(() => redisStore({ url: REDIS_URL, maxRetriesPerRequest: -1 })).toThrow(/maxRetriesPerRequest/)
+    expect(() => redisStore({ url: REDIS_URL }, { scanCount: 0 })).toThrow(/scanCount/)
+    expect(() => redisStore({} as never)).toThrow(ValidationError)
+    expect(() => redisStore({ client: {} as never })).toThrow(/option client/)
+  })
+})
+
+describe('helpers', () => {
+  it('escapes every glob metacharacter of a prefix in the MATCH pattern', () => {
+    expect(matchPattern('a*b?c[d]e\\f:')).toBe('a\\*b\\?c\\[d\\]e\\\\f:*')
+    expect(matchPattern('')).toBe('*')
+  })
+
+  it('redacts raw and encoded secrets', () => {
+    expect(redact('AUTH p@ss p%40ss done', ['p@ss', 'p%40ss'])).toBe('AUTH *** *** done')
+  })
+
+  it('classifies ioredis failures', () => {
+    expect(classifyRedisError(new Error('Command timed out'))).toBe('TIMEOUT')
+    expect(classifyRedisError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe('CONNECTION')
+    expect(classifyRedisError(new Error('WRONGPASS invalid username-password pair'))).toBe('CONNECTION')
+    expect(classifyRedisError(new Error('WRONGTYPE Operation against a key'))).toBe('INFRASTRUCTURE')
+  })
+
+  it('backs off exponentially up to the cap and never stops reconnecting', () => {
+    expect(backoffMs(1, 2000)).toBeGreaterThanOrEqual(50)
+    expect(backoffMs(1, 2000)).toBeLessThan(100)
+    expect(backoffMs(5, 2000)).toBeGreaterThanOrEqual(800)
+    for (const attempt of [20, 1_000, 1_000_000]) expect(backoffMs(attempt, 2000)).toBe(2000)
+  })
+})
+
+describe('redisStore on the shared Redis', () => {
+  it('uses RESP2 on the client it creates', async () => {
+    const store = open({ url: REDIS_URL })
+    await store.ping()
+    const info = String(await (store.client as Redis).client('INFO'))
+    expect(info).toContain('resp=2')
+    expect(CONNECTION_DEFAULTS.protocol).toBe(2)
+  })
+
+  it('is binary safe over a caller’s RESP3 client and leaves that client open on close', async () => {
+    const client = new Redis(REDIS_URL, { protocol: 3 })
+    try {
+      const store = redisStore({ client })
+      const p = randomPrefix()
+      const all = Uint8Array.from({ length: 256 }, (_, i) => i)
+      await store.setMany([
+        { key: `${p}all`, value: all },
+        { key: `${p}empty`, value: new Uint8Array(0) },
+      ])
+      expect(await store.getMany([`${p}all`, `${p}empty`, `${p}none`])).toEqual([
+        all,
+        new Uint8Array(0),
+        undefined,
+      ])
+      expect(String(await client.client('INFO'))).toContain('resp=3')
+      await store.clear(p)
+      await store.close()
+      expect(client.status).toBe('ready')
+      expect(await client.ping()).toBe('PONG')
+      await expect(store.get(`${p}all`)).rejects.toMatchObject({ code: 'CLOSED' })
+    } finally {
+      await client.quit()
+    }
+  })
+
+  it('sets PX from ttlMs (rounded up), and no expiry without one or for Infinity', async () => {
+    const store = open({ url: REDIS_URL })
+    const client = store.client as Redis
+    const p = randomPrefix()
+    await store.ping()
+    await store.set(`${p}ttl`, text('x'), 59_999.2)
+    await store.set(`${p}none`, text('x'))
+    await store.set(`${p}inf`, text('x'), Number.POSITIVE_INFINITY)
+    const pttl = await client.pttl(`${p}ttl`)
+    expect(pttl).toBeGreaterThan(0)
+    expect(pttl).toBeLessThanOrEqual(60_000)
+    expect(await client.pttl(`${p}none`)).toBe(-1)
+    expect(await client.pttl(`${p}inf`)).toBe(-1)
+    await store.clear(p)
+  })
+
+  it('clear() also removes keys under the prefix that are not valid UTF-8', async () => {
+    const store = open({ url: REDIS_URL })
+    const client = store.client as Redis
+    const p = randomPrefix()
+    const raw = Buffer.concat([Buffer.from(p), Buffer.from([0xff, 0xfe])])
+    await store.ping()
+    await client.set(raw, 'x')
+    await store.set(`${p}ok`, text('y'))
+    await store.clear(p)
+    expect(await client.exists(raw, `${p}ok`)).toBe(0)
+  })
+
+  it('rejects bad values and TTLs with a ValidationError and writes nothing', async () => {
+    const store = open({ url: REDIS_URL })
+    const p = randomPrefix()
+    await expect(store.set(`${p}a`, 'text' as never)).rejects.toMatchObject({ code: 'INVALID_VALUE' })
+    await expect(store.set(`${p}a`, text('x'), Number.NaN)).rejects.toMatchObject({ code: 'INVALID_TTL' })
+    await expect(
+      store.setMany([
+        { key: `${p}b`, value: text('ok') },
+        { key: `${p}c`, value: null as never },
+      ]),
+    ).rejects.toBeInstanceOf(ValidationError)
+    expect(await store.getMany([`${p}a`, `${p}b`])).toEqual([undefined, undefined])
+  })
+
+  it('rejects calls after close with code CLOSED; close ends the client even mid-connect', async () => {
+    const store = redisStore({ url: REDIS_URL })
+    await store.close()
+    await expect(store.get('x')).rejects.toMatchObject({ code: 'CLOSED' })
+    expect((store.client as Redis).status).toBe('end')
+  })
+})
+
+describe('redisStore when Redis is unreachable', () => {
+  it('fails every call with an InfrastructureError CONNECTION instead of waiting', async () => {
+    const store = open({ url: DEAD_URL })
+    const error = await rejection(store.get('x'))
+    expect(error).toBeInstanceOf(InfrastructureError)
+    expect(error).toMatchObject({ code: 'CONNECTION' })
+    expect((error as Error).message).toMatch(/ECONNREFUSED/)
+    await expect(store.set('x', text('v'))).rejects.toMatchObject({ code: 'CONNECTION' })
+    await expect(store.ping()).rejects.toMatchObject({ code: 'CONNECTION' })
+    await expect(store.getMany(['a', 'b'])).rejects.toMatchObject({ code: 'CONNECTION' })
+    const iterate = async () => {
+      for await (const _ of store.keys('x')) {
+        // no keys expected
+      }
+    }
+    await expect(iterate()).rejects.toMatchObject({ code: 'CONNECTION' })
+  })
+})
