@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { REDIS_URL } from './helpers'
+import { REDIS_URL } from './helpers/redis-url'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/close-store.ts', import.meta.url))
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url))

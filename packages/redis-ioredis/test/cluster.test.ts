@@ -3,7 +3,7 @@ import { memoryL1 } from '@cache/memory'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisStore } from '../src/index'
-import { type RedisCluster, startRedisCluster } from './support/redis-cluster'
+import { type RedisCluster, startRedisCluster } from './helpers/redis-cluster'
 
 // Three masters on ports of this package's test range; cluster bus ports are these + 50.
 const PORTS = [7001, 7002, 7003]

@@ -12,7 +12,7 @@ import {
   redact,
   redisStore,
 } from '../src/index'
-import { REDIS_URL } from './helpers'
+import { REDIS_URL } from './helpers/redis-url'
 
 const DEAD_URL = 'redis://127.0.0.1:7099'
 

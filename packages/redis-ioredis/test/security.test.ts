@@ -7,8 +7,8 @@ import { memoryL1 } from '@cache/memory'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisStore, redisStore } from '../src/index'
-import { REDIS_URL } from './helpers'
-import { type RedisServer, startRedisServer, tempDir } from './support/redis-server'
+import { type RedisServer, startRedisServer, tempDir } from './helpers/redis-process'
+import { REDIS_URL } from './helpers/redis-url'
 
 // Ports from this package's test range (7000-7099); other test files use other ports.
 const AUTH_PORT = 7010

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { type RedisServer, startRedisServer, tempDir } from './redis-server'
+import { type RedisServer, startRedisServer, tempDir } from './redis-process'
 
 const run = promisify(execFile)
 
