@@ -109,7 +109,7 @@ export class RedisStore implements Store {
     checkPrefix(prefix)
     const prefixBytes = Buffer.from(prefix, 'utf8')
     await this.#run('clear', async () => {
-      for (const node of this.#masters()) {
+      for (const node of await this.#masters()) {
         let cursor = '0'
         do {
           // scanBuffer: keys are deleted exactly as stored, even if they are not valid UTF-8.
@@ -137,7 +137,7 @@ export class RedisStore implements Store {
     checkPrefix(prefix)
     // SCAN may return a key more than once (while the server rehashes); callers get each key once.
     const seen = new Set<string>()
-    for (const node of await this.#run('keys', async () => this.#masters())) {
+    for (const node of await this.#run('keys', () => this.#masters())) {
       let cursor = '0'
       do {
         const [next, found] = await this.#run('keys', () =>
@@ -178,12 +178,16 @@ export class RedisStore implements Store {
   }
 
   /** Every master of a Cluster (each holds its own slots), or the one standalone client. */
-  #masters(): Redis[] {
+  async #masters(): Promise<Redis[]> {
     const client = this.client
     if (!this.#handle.isCluster) return [client as Redis]
-    const masters = (client as Extract<RedisClient, { nodes: unknown }>).nodes('master')
-    if (masters.length === 0)
-      throw new InfrastructureError(`${this.name}: cluster has no reachable master`, 'CONNECTION')
+    const cluster = client as Extract<RedisClient, { nodes: unknown }>
+    // Before it is ready a Cluster lists only its startup nodes; a command waits until the slot map is loaded.
+    if (cluster.status !== 'ready') await cluster.ping()
+    const masters = cluster.nodes('master')
+    if (masters.length === 0) {
+      throw new InfrastructureError(`${this.name}: the cluster has no reachable master`, 'CONNECTION')
+    }
     return masters
   }
 

@@ -73,3 +73,22 @@ describe('Cluster specifics', () => {
     expect(await client.ping()).toBe('PONG')
   })
 })
+
+describe('a Cluster client that has not loaded its slot map yet', () => {
+  it('keys() and clear() wait for the masters instead of scanning none', async () => {
+    const fresh = new Cluster([{ host: '127.0.0.1', port: PORTS[1]! }])
+    try {
+      const seed = redisStore({ client })
+      const p = randomPrefix()
+      await seed.setMany(Array.from({ length: 30 }, (_, i) => ({ key: `${p}${i}`, value: text('x') })))
+      const store = redisStore({ client: fresh })
+      const listed: string[] = []
+      for await (const key of store.keys(p)) listed.push(key)
+      expect(listed).toHaveLength(30)
+      await store.clear(p)
+      expect(await seed.getMany([`${p}0`, `${p}29`])).toEqual([undefined, undefined])
+    } finally {
+      await fresh.quit()
+    }
+  })
+})

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -27,23 +27,52 @@ export async function startRedisServer(
   sharedDir?: string,
 ): Promise<RedisServer> {
   const dir = sharedDir ?? tempDir(`p${port}`)
-  const child = spawn(
-    'redis-server',
+  const argv = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ]
+  return spawnRedis([...argv, ...args], 'Ready to accept connections', port, dir, sharedDir === undefined)
+}
+
+/** Starts a Sentinel on 127.0.0.1:`port` that monitors the master at `masterPort` under `masterName`. */
+export async function startRedisSentinel(
+  port: number,
+  masterPort: number,
+  masterName: string,
+): Promise<RedisServer> {
+  const dir = tempDir(`sentinel${port}`)
+  // Sentinel rewrites its config file, so it must be a real, writable file.
+  const config = join(dir, 'sentinel.conf')
+  writeFileSync(
+    config,
     [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${masterName} 5000`,
       '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-      ...args,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    ].join('\n'),
   )
+  return spawnRedis([config, '--sentinel'], `+monitor master ${masterName}`, port, dir, true)
+}
+
+async function spawnRedis(
+  argv: string[],
+  readyText: string,
+  port: number,
+  dir: string,
+  ownsDir: boolean,
+): Promise<RedisServer> {
+  const child = spawn('redis-server', argv, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const onData = (chunk: Buffer) => {
     output += chunk.toString()
@@ -51,9 +80,12 @@ export async function startRedisServer(
   child.stdout?.on('data', onData)
   child.stderr?.on('data', onData)
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error('redis-server did not become ready within 10 s')), 10_000)
+    const timer = setTimeout(
+      () => fail(new Error(`redis-server did not log "${readyText}" within 10 s`)),
+      10_000,
+    )
     const check = () => {
-      if (output.includes('Ready to accept connections')) done()
+      if (output.includes(readyText)) done()
     }
     const onExit = (code: number | null) => fail(new Error(`redis-server exited early (code ${code})`))
     function done() {
@@ -65,6 +97,7 @@ export async function startRedisServer(
     function fail(error: Error) {
       clearTimeout(timer)
       child.kill('SIGKILL')
+      if (ownsDir) rmSync(dir, { recursive: true, force: true })
       reject(new Error(`${error.message}:\n${output.slice(-2000)}`))
     }
     child.stdout?.on('data', check)
@@ -74,7 +107,7 @@ export async function startRedisServer(
     pid: child.pid!,
     port,
     dir,
-    stop: () => stopProcess(child, sharedDir ? undefined : dir),
+    stop: () => stopProcess(child, ownsDir ? dir : undefined),
   }
 }
 
