@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Starts the local Redis the tests use (127.0.0.1:6379, nothing on disk) when it is not running.
 set -euo pipefail
+# The redis-ioredis TLS tests make their certificates with the openssl CLI.
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "ensure-redis: installing openssl"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+fi
 if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then exit 0; fi
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "ensure-redis: installing redis-server"
