@@ -28,7 +28,7 @@ export interface AiResult<R> {
 }
 
 /** `cacheResponse` input: a request plus the answer to store. */
-export type CacheResponseInput = AiRequest & { response: unknown }
+export type CacheResponseInput<Q extends AiRequest = AiRequest> = Q & { response: unknown }
 
 interface Described {
   key: string
@@ -76,15 +76,16 @@ export class AiCache {
   }
 
   /** Stores `response` for the request (unless the `cacheable` policy refuses); true when stored. */
-  async cacheResponse(input: CacheResponseInput): Promise<boolean> {
-    const { response, ...request } = input
-    const { key, operation } = this.#describe(request as AiRequest)
+  async cacheResponse<Q extends AiRequest>(input: CacheResponseInput<Q>): Promise<boolean> {
+    const { response, ...rest } = input
+    const request = rest as unknown as AiRequest
+    const { key, operation } = this.#describe(request)
     const answer: StoredAnswer = { kind: 'response', response, usage: extractUsage(response) }
-    return this.#store(key, request as AiRequest, answer, operation)
+    return this.#store(key, request, answer, operation)
   }
 
   /** The cached response of the request, or `undefined`; counted as a hit or a miss. */
-  async getCachedResponse<R = unknown>(request: AiRequest): Promise<R | undefined> {
+  async getCachedResponse<R = unknown, Q extends AiRequest = AiRequest>(request: Q): Promise<R | undefined> {
     const { key, operation, model } = this.#describe(request)
     const answer = await this.#read(key, 'response')
     this.#stats.record(operation, answer ? 'hit' : 'miss', answer?.usage, model)
@@ -92,12 +93,18 @@ export class AiCache {
   }
 
   /** The cached response, or `generate()`'s, stored; concurrent identical requests call `generate` once. */
-  async getOrGenerate<R>(request: AiRequest, generate: () => R | Promise<R>): Promise<R> {
+  async getOrGenerate<R, Q extends AiRequest = AiRequest>(
+    request: Q,
+    generate: () => R | Promise<R>,
+  ): Promise<R> {
     return (await this.getOrGenerateResult(request, generate)).response
   }
 
   /** Like `getOrGenerate`, and also says whether it was a hit, a shared call or a miss, and what it saved. */
-  async getOrGenerateResult<R>(request: AiRequest, generate: () => R | Promise<R>): Promise<AiResult<R>> {
+  async getOrGenerateResult<R, Q extends AiRequest = AiRequest>(
+    request: Q,
+    generate: () => R | Promise<R>,
+  ): Promise<AiResult<R>> {
     if (typeof generate !== 'function') {
       throw new ValidationError(`getOrGenerate expects a function, got ${describeInput(generate)}`)
     }
@@ -123,7 +130,7 @@ export class AiCache {
    * as they arrive and stores them once the stream completes (never when it fails or every reader
    * leaves early). Concurrent identical requests share one upstream stream, each from the first chunk.
    */
-  wrapStream<C>(request: AiRequest, generate: StreamSource<C>): AiStream<C> {
+  wrapStream<C, Q extends AiRequest = AiRequest>(request: Q, generate: StreamSource<C>): AiStream<C> {
     if (typeof generate !== 'function') {
       throw new ValidationError(`wrapStream expects a function, got ${describeInput(generate)}`)
     }

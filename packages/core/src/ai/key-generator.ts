@@ -87,7 +87,7 @@ export class CacheKeyGenerator {
   }
 
   /** The key of a request in either shape. */
-  key(request: AiRequest): string {
+  key<Q extends AiRequest>(request: Q): string {
     return this.explain(request).key
   }
 
@@ -97,7 +97,7 @@ export class CacheKeyGenerator {
   }
 
   /** The key of a request plus its canonical form, what was hashed or kept readable, and its length. */
-  explain(request: AiRequest): KeyExplanation {
+  explain<Q extends AiRequest>(request: Q): KeyExplanation {
     return this.#build(normalizeRequest(request, this.optionSchemas))
   }
 
@@ -153,6 +153,6 @@ export class CacheKeyGenerator {
 }
 
 /** The canonical key of an AI request (see {@link CacheKeyGenerator}). */
-export function aiCacheKey(request: AiRequest, options: KeyGeneratorOptions = {}): string {
+export function aiCacheKey<Q extends AiRequest>(request: Q, options: KeyGeneratorOptions = {}): string {
   return new CacheKeyGenerator(options).key(request)
 }

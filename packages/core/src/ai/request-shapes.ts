@@ -19,26 +19,29 @@ export type ContentPart = Readonly<Record<string, unknown>>
 export interface ChatMessage {
   role: string
   content?: string | readonly ContentPart[] | null
-  [field: string]: unknown
 }
 
-/** A chat-style request (OpenAI chat completions or Anthropic messages shape). */
+/**
+ * A chat-style request (OpenAI chat completions or Anthropic messages shape). Every field, including
+ * ones not listed here, is part of the key unless it is in {@link NON_SEMANTIC_FIELDS}. No index
+ * signature, so the SDKs' own parameter interfaces are accepted as they are.
+ */
 export interface ChatRequest {
   model: string
-  messages: string | readonly ChatMessage[]
+  /** Messages (each `{ role, content }`, content a string or part array), or one user message as a string. */
+  messages: string | readonly unknown[]
   /** Groups entries for TTLs, stats and invalidation. @default 'chat' */
   operation?: string
-  system?: string | readonly ContentPart[]
-  temperature?: number
-  top_p?: number
-  max_tokens?: number
-  stop?: string | readonly string[]
-  seed?: number
+  system?: string | readonly unknown[]
+  temperature?: number | null
+  top_p?: number | null
+  max_tokens?: number | null
+  stop?: string | readonly string[] | null
+  seed?: number | null
   tools?: readonly unknown[]
   tool_choice?: unknown
   response_format?: unknown
-  stream?: boolean
-  [parameter: string]: unknown
+  stream?: boolean | null
 }
 
 /** Either request shape the AI cache accepts. */
