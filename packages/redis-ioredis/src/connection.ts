@@ -131,7 +131,7 @@ export function openConnection(factory: string, connection: RedisConnection): Co
         'INVALID_OPTION',
       )
     }
-    return new ConnectionHandle(connection.client, false, [], 0)
+    return new ConnectionHandle(connection.client, false, clientSecrets(connection.client), 0)
   }
   if (!('url' in connection) || typeof connection.url !== 'string') {
     throw new ValidationError(`${factory} expects { url } or { client }`, 'INVALID_OPTION')
@@ -162,9 +162,21 @@ export function openConnection(factory: string, connection: RedisConnection): Co
     ...extra,
     tls: options.tls && extra.tls ? { ...options.tls, ...extra.tls } : (extra.tls ?? options.tls),
   })
-  const password = extra.password
-  const allSecrets = typeof password === 'string' && password ? [...secrets, password] : secrets
-  return new ConnectionHandle(client, true, allSecrets, connectTimeoutMs)
+  return new ConnectionHandle(client, true, [...secrets, ...passwordsOf(extra)], connectTimeoutMs)
+}
+
+/** Passwords in ioredis options, for redaction. */
+function passwordsOf(options: Partial<RedisOptions> | undefined): string[] {
+  return [options?.password, options?.sentinelPassword].filter(
+    (value): value is string => typeof value === 'string' && value !== '',
+  )
+}
+
+/** Passwords a caller's client was configured with (its own, or its Cluster nodes'), for redaction. */
+function clientSecrets(client: RedisClient): string[] {
+  const options = (client as { options?: Partial<RedisOptions> & { redisOptions?: Partial<RedisOptions> } })
+    .options
+  return [...passwordsOf(options), ...passwordsOf(options?.redisOptions)]
 }
 
 /** Exponential backoff from 50 ms with jitter, capped; returning a number means "keep reconnecting". */

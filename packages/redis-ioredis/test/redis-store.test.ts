@@ -1,12 +1,13 @@
 import { randomPrefix, text } from '@cache/conformance'
 import { InfrastructureError, ValidationError } from '@cache/core'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   backoffMs,
   CONNECTION_DEFAULTS,
   classifyRedisError,
   matchPattern,
+  openConnection,
   parseRedisUrl,
   type RedisStore,
   redact,
@@ -91,6 +92,26 @@ describe('URL parsing', () => {
     expect(() => redisStore({ url: REDIS_URL }, { scanCount: 0 })).toThrow(/scanCount/)
     expect(() => redisStore({} as never)).toThrow(ValidationError)
     expect(() => redisStore({ client: {} as never })).toThrow(/option client/)
+  })
+})
+
+describe('secrets known for redaction', () => {
+  it('include the passwords of a caller’s Redis and Cluster client, and of redisOptions', async () => {
+    const redis = new Redis({ password: 'Caller-Pass-1', lazyConnect: true })
+    const cluster = new Cluster([{ port: 7099 }], {
+      lazyConnect: true,
+      redisOptions: { password: 'Node-Pass-2' },
+    })
+    expect(openConnection('t', { client: redis }).secrets).toContain('Caller-Pass-1')
+    expect(openConnection('t', { client: cluster }).secrets).toContain('Node-Pass-2')
+    const handle = openConnection('t', {
+      url: 'redis://:Url-Pass-3@127.0.0.1:7099',
+      redisOptions: { password: 'Option-Pass-4', lazyConnect: true },
+    })
+    expect(handle.secrets).toEqual(expect.arrayContaining(['Url-Pass-3', 'Option-Pass-4']))
+    await handle.close()
+    redis.disconnect()
+    cluster.disconnect()
   })
 })
 

@@ -40,6 +40,17 @@ describe('AUTH and ACL users', () => {
       '~*',
       '&*',
       '+@all',
+      // Least privilege: one key pattern, data commands only (no INFO, CONFIG, KEYS, FLUSH*).
+      '--user',
+      'narrow',
+      'on',
+      `>${APP_PASSWORD}`,
+      '~narrow:*',
+      '+@read',
+      '+@write',
+      '+@keyspace',
+      '-@dangerous',
+      '+ping',
     ])
   })
   afterAll(async () => {
@@ -77,6 +88,23 @@ describe('AUTH and ACL users', () => {
     } finally {
       await admin.quit()
     }
+  })
+
+  it('works for a least-privilege ACL user limited to its key pattern', async () => {
+    const store = open(`redis://narrow:${APP_PASSWORD}@127.0.0.1:${AUTH_PORT}`)
+    await store.setMany([
+      { key: 'narrow:a', value: new Uint8Array([1]) },
+      { key: 'narrow:b', value: new Uint8Array([2]), ttlMs: 60_000 },
+    ])
+    expect(await store.getMany(['narrow:a', 'narrow:b'])).toEqual([new Uint8Array([1]), new Uint8Array([2])])
+    const listed: string[] = []
+    for await (const key of store.keys('narrow:')) listed.push(key)
+    expect(listed.sort()).toEqual(['narrow:a', 'narrow:b'])
+    expect(await store.ping()).toBeGreaterThanOrEqual(0)
+    await store.clear('narrow:')
+    expect(await store.getMany(['narrow:a', 'narrow:b'])).toEqual([undefined, undefined])
+    // Outside its pattern Redis refuses; that is a plain INFRASTRUCTURE error, not an outage.
+    await expect(store.get('other:a')).rejects.toMatchObject({ code: 'INFRASTRUCTURE' })
   })
 
   it('a wrong password is an InfrastructureError CONNECTION that never shows the password', async () => {
