@@ -89,6 +89,7 @@ export async function startTcpProxy(port: number, targetPort = 6379): Promise<Tc
       await closing
     },
     async restore() {
+      if (mode === 'forward') return
       dropConnections()
       mode = 'forward'
       if (!server.listening) await listen()
