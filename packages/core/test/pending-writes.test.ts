@@ -70,4 +70,26 @@ describe('writes made while L2 fails', () => {
     await cache.set('c', 1)
     expect(cache.stats()).toMatchObject({ pendingWrites: 2, droppedWrites: 1 })
   })
+
+  it('with nothing reaching L2, the cache probes by itself after recovery, closes the circuit and replays', async () => {
+    const inner = mapStore()
+    const store = chaosStore(inner)
+    const cache = await createCache({
+      store,
+      l1: mapL1(),
+      namespace: 'probe',
+      circuitBreaker: { failureThreshold: 1, recovery: 30 },
+    })
+    store.mode = 'fail'
+    await cache.set('a', 1)
+    expect(cache.stats()).toMatchObject({ circuit: 'open', pendingWrites: 1 })
+    expect(await cache.get('a')).toBe(1)
+    store.mode = 'ok'
+    const deadline = Date.now() + 2_000
+    while (cache.stats().pendingWrites > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10))
+    expect(cache.stats()).toMatchObject({ circuit: 'closed', pendingWrites: 0 })
+    expect(inner.data.has('probe:a')).toBe(true)
+    await cache.close()
+  })
 })

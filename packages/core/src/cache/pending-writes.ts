@@ -17,6 +17,8 @@ export class PendingWrites {
   #dropped = 0
   /** Keys written to L2 since the current replay began; their replayed (older) write is skipped. */
   #touched: Set<string> | undefined
+  /** Writes taken by the running replay and not yet settled; still counted as pending. */
+  #inFlight = 0
 
   constructor(capacity: number) {
     this.#capacity = capacity
@@ -58,6 +60,7 @@ export class PendingWrites {
     const all = [...this.#writes]
     this.#writes.clear()
     this.#touched = new Set()
+    this.#inFlight = all.length
     return all
   }
 
@@ -66,16 +69,23 @@ export class PendingWrites {
     return this.#touched?.has(key) ?? false
   }
 
+  /** `count` writes of the running replay were sent (or put back). */
+  settled(count: number): void {
+    this.#inFlight = Math.max(0, this.#inFlight - count)
+  }
+
   endReplay(): void {
     this.#touched = undefined
+    this.#inFlight = 0
   }
 
   get replaying(): boolean {
     return this.#touched !== undefined
   }
 
+  /** Writes not yet in L2, including those a running replay is sending. */
   get size(): number {
-    return this.#writes.size
+    return this.#writes.size + this.#inFlight
   }
 
   get dropped(): number {

@@ -18,6 +18,7 @@ import {
   type SetOptions,
 } from './options'
 import { PendingWrites } from './pending-writes'
+import { replayPending } from './replay-pending'
 import { SingleFlight } from './single-flight'
 import { type CacheStats, hitRatio, StatsCounters } from './stats'
 
@@ -50,9 +51,6 @@ const instanceId = (): string =>
   typeof globalThis.crypto?.randomUUID === 'function'
     ? globalThis.crypto.randomUUID()
     : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
-
-/** Pending writes checked against L2 per round trip during a replay. */
-const REPLAY_CHUNK = 100
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -281,7 +279,7 @@ export class TieredCache {
     this.#l1?.clear(this.#prefix)
     this.#pending.clear()
     await this.#l2Call('clear', (s) => s.clear(this.#prefix))
-    await this.#publish({ kind: 'clear', origin: this.id, prefix: this.#prefix })
+    this.#publish({ kind: 'clear', origin: this.id, prefix: this.#prefix })
   }
 
   /**
@@ -453,6 +451,7 @@ export class TieredCache {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true
+      this.#l2?.stop()
       await this.#unsubscribe?.().catch(() => {})
       await Promise.allSettled([this.#l2?.store.close(), this.#bus?.close(), this.#lock?.close()])
     })()
@@ -535,7 +534,7 @@ export class TieredCache {
       this.#setL1(item.fullKey, this.#codec.serializer.deserialize(item.payload), item.payload, item.meta)
       this.#events.emit('set', { key: item.key, tier: 'l1' })
     }
-    await this.#publish({ kind: 'keys', origin: this.id, keys: items.map((i) => i.fullKey) })
+    this.#publish({ kind: 'keys', origin: this.id, keys: items.map((i) => i.fullKey) })
   }
 
   /** L2 TTL covers the grace window, so fail-safe can still find the entry after expiry. */
@@ -574,7 +573,7 @@ export class TieredCache {
     }
     this.#counters.deletes += fullKeys.length
     for (const key of keys) this.#events.emit('delete', { key, tier: this.#l2 ? 'l2' : 'l1' })
-    await this.#publish({ kind: 'keys', origin: this.id, keys: fullKeys })
+    this.#publish({ kind: 'keys', origin: this.id, keys: fullKeys })
     return removed
   }
 
@@ -617,7 +616,7 @@ export class TieredCache {
     try {
       const result = await this.#l2.call(operation, run)
       // L2 answers again: writes that failed without opening the circuit are replayed now.
-      if (this.#pending.size > 0 && !this.#pending.replaying) void this.#replayPending()
+      if (this.#pending.size > 0 && !this.#pending.replaying && !this.#closed) void this.#replayPending()
       return result
     } catch (error) {
       this.#emitError(error, 'l2', operation, key)
@@ -707,50 +706,21 @@ export class TieredCache {
     }
   }
 
-  /**
-   * Replays writes made during an outage, newest wins: an L2 entry created after the pending write
-   * is kept, and so is any write this instance sent since the replay began.
-   */
-  async #replayPending(): Promise<void> {
-    if (!this.#l2 || this.#pending.size === 0 || this.#pending.replaying) return
-    const batch = this.#pending.beginReplay()
-    try {
-      for (let from = 0; from < batch.length; from += REPLAY_CHUNK) {
-        const chunk = batch.slice(from, from + REPLAY_CHUNK)
-        const current = await this.#l2Call('getMany', (s) => s.getMany(chunk.map(([k]) => k)))
-        if (!current) {
-          for (const [k, w] of batch.slice(from)) this.#pending.set(k, w)
-          return
-        }
-        for (const [i, [fullKey, write]] of chunk.entries()) {
-          const bytes = current[i]
-          const existing = bytes ? await this.#codec.open(bytes).catch(() => undefined) : undefined
-          if (existing && existing.meta.createdAt > write.at) continue
-          // Checked right before sending: a live write sent after this one reaches L2 later and wins.
-          if (this.#pending.touchedSinceReplay(fullKey)) continue
-          const ttlMs =
-            write.staleUntil === Number.POSITIVE_INFINITY ? undefined : write.staleUntil - this.#now()
-          if (write.value && ttlMs !== undefined && ttlMs <= 0) continue
-          const value = write.value
-          const ttl = ttlMs === undefined ? undefined : Math.ceil(ttlMs)
-          const ok = await this.#l2Call('replay', (s) =>
-            value ? s.set(fullKey, value, ttl).then(() => true) : s.delete(fullKey),
-          )
-          if (ok === undefined) this.#pending.set(fullKey, write)
-        }
-      }
-    } finally {
-      this.#pending.endReplay()
-    }
+  #replayPending(): Promise<void> {
+    return replayPending({
+      pending: this.#pending,
+      codec: this.#codec,
+      now: this.#now,
+      call: (operation, run) => this.#l2Call(operation, run),
+    })
   }
 
-  async #publish(message: InvalidationMessage): Promise<void> {
+  /** Not awaited: a write's latency is bounded by the L2 timeout alone, never by a slow bus on top. */
+  #publish(message: InvalidationMessage): void {
     if (!this.#bus || this.#closed) return
-    try {
-      await this.#withConnectTimeout(this.#bus.publish(message), 'bus publish', this.options.commandTimeoutMs)
-    } catch (error) {
-      this.#emitError(error, 'bus', 'publish')
-    }
+    this.#withConnectTimeout(this.#bus.publish(message), 'bus publish', this.options.commandTimeoutMs).catch(
+      (error) => this.#emitError(error, 'bus', 'publish'),
+    )
   }
 
   #onInvalidation(message: InvalidationMessage): void {

@@ -33,6 +33,12 @@ export class CircuitBreaker {
     return this.#state
   }
 
+  /** Milliseconds until an open circuit lets a probe through; 0 when not open. */
+  get retryInMs(): number {
+    if (this.#state !== 'open') return 0
+    return Math.max(0, this.#openedAt + this.#options.recoveryMs - this.#options.now())
+  }
+
   /** How many times the circuit has opened. */
   get timesOpened(): number {
     return this.#opened
