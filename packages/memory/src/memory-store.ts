@@ -3,32 +3,49 @@ import { LRUCache } from 'lru-cache'
 import { STORE_DEFAULTS } from './defaults'
 import { type MemoryBounds, resolveBounds } from './options'
 
+interface StoredValue {
+  value: Uint8Array
+  expiresAt: number
+}
+
 /** A `Store` kept in this process (for tests, single-instance apps, and as a stand-in L2). */
 export class MemoryStore implements Store {
   readonly name = 'memory'
   readonly capabilities = { nativeTtl: true, shared: false } as const
   readonly maxBytes: number
-  readonly #lru: LRUCache<string, Uint8Array>
+  readonly #lru: LRUCache<string, StoredValue>
+  readonly #now: () => number
 
   constructor(options: MemoryBounds = {}) {
     const { maxItems, maxBytes, now } = resolveBounds('memoryStore', options, STORE_DEFAULTS)
     this.maxBytes = maxBytes
-    this.#lru = new LRUCache<string, Uint8Array>({
+    this.#now = now ?? Date.now
+    this.#lru = new LRUCache<string, StoredValue>({
       max: maxItems,
       maxSize: maxBytes,
-      sizeCalculation: (value) => Math.max(1, value.length),
+      sizeCalculation: (entry) => Math.max(1, entry.value.length),
       ...(now ? { perf: { now } } : {}),
     })
   }
 
+  /** The live entry; expiry is checked here, exactly at `expiresAt`, not at lru-cache's resolution. */
+  #live(key: string): StoredValue | undefined {
+    const entry = this.#lru.get(key)
+    if (entry === undefined) return undefined
+    if (entry.expiresAt <= this.#now()) {
+      this.#lru.delete(key)
+      return undefined
+    }
+    return entry
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
-    const value = this.#lru.get(key)
     // Copies keep callers from changing stored bytes through a returned view.
-    return value === undefined ? undefined : value.slice()
+    return this.#live(key)?.value.slice()
   }
 
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
-    return keys.map((key) => this.#lru.get(key)?.slice())
+    return keys.map((key) => this.#live(key)?.value.slice())
   }
 
   async set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
@@ -41,12 +58,12 @@ export class MemoryStore implements Store {
   }
 
   async delete(key: string): Promise<boolean> {
-    return this.#lru.delete(key)
+    return this.#live(key) !== undefined && this.#lru.delete(key)
   }
 
   async deleteMany(keys: readonly string[]): Promise<number> {
     let removed = 0
-    for (const key of keys) if (this.#lru.delete(key)) removed++
+    for (const key of keys) if (this.#live(key) !== undefined && this.#lru.delete(key)) removed++
     return removed
   }
 
@@ -56,7 +73,7 @@ export class MemoryStore implements Store {
 
   async *keys(prefix: string): AsyncIterable<string> {
     for (const key of this.#lru.keys()) {
-      if (key.startsWith(prefix) && this.#lru.has(key)) yield key
+      if (key.startsWith(prefix) && this.#live(key) !== undefined) yield key
     }
   }
 
@@ -80,7 +97,12 @@ export class MemoryStore implements Store {
 
   #write({ key, value, ttlMs }: StoreEntry): void {
     this.#checkSize(key, value)
-    this.#lru.set(key, value.slice(), ttlMs === undefined ? {} : { ttl: Math.max(1, Math.ceil(ttlMs)) })
+    const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : this.#now() + ttlMs
+    this.#lru.set(
+      key,
+      { value: value.slice(), expiresAt },
+      ttlMs === undefined ? {} : { ttl: Math.max(1, Math.ceil(ttlMs)) + 1 },
+    )
   }
 }
 

@@ -559,7 +559,12 @@ export class TieredCache {
 
   async #remove(fullKeys: string[], keys: readonly string[]): Promise<number> {
     let removed = 0
-    for (const fullKey of fullKeys) if (this.#l1?.delete(fullKey)) removed++
+    const now = this.#now()
+    for (const fullKey of fullKeys) {
+      // An expired L1 copy is already logically gone: it does not count as removed.
+      const fresh = (this.#l1?.get(fullKey)?.expiresAt ?? 0) > now
+      if (this.#l1?.delete(fullKey) && fresh) removed++
+    }
     if (this.#l2) {
       const at = this.#now()
       for (const k of fullKeys) this.#pending.superseded(k)
