@@ -1,14 +1,23 @@
+import { createAiCache } from '@cache/core'
+import { createAiRoutes } from './ai-routes'
 import { createDemoApp } from './app'
 import { createDemoCache } from './create-demo-cache'
+import { FakeSummarizer } from './fake-summarizer'
 import { serve } from './node-server'
 
 const port = Number(process.env.PORT ?? 3000)
 const cache = await createDemoCache(process.env)
-const server = await serve(createDemoApp({ cache }), port, process.env.HOST ?? '127.0.0.1')
+const model = new FakeSummarizer()
+const ai = createAiCache({
+  cache,
+  prices: { [model.model]: { inputUsdPerMillionTokens: 2.5, outputUsdPerMillionTokens: 10 } },
+})
+const routes = [createAiRoutes({ ai, model })]
+const server = await serve(createDemoApp({ cache, routes }), port, process.env.HOST ?? '127.0.0.1')
 const address = server.address()
 const actualPort = typeof address === 'object' && address ? address.port : port
 console.log(
-  `demo listening on http://127.0.0.1:${actualPort} (try GET /weather/paris, /stats, /health/cache)`,
+  `demo listening on http://127.0.0.1:${actualPort} (try GET /weather/paris, /stats, /health/cache, POST /ai/summarize)`,
 )
 
 const shutdown = async () => {

@@ -48,6 +48,12 @@ describe('CacheKeyGenerator: guide request shape', () => {
     expect(keys.size).toBe(6)
   })
 
+  it('gives a streamed answer its own key', () => {
+    const request = { text: 'Hello', operation: 'summarize' }
+    expect(generator.key({ ...request, stream: true })).not.toBe(generator.key(request))
+    expect(generator.key({ ...request, stream: false })).toBe(generator.key(request))
+  })
+
   it('keeps short text readable (sanitised) and hashes long text', () => {
     expect(generator.key({ text: 'Hello: *World*?', operation: 'summarize' })).toContain(':hello-world:')
     const long = 'x'.repeat(101)

@@ -10,6 +10,8 @@ export interface TextRequest {
   /** The question of a `qa` operation. */
   question?: string
   model?: string
+  /** Set by `wrapStream`: a streamed answer is stored as chunks, under its own key. */
+  stream?: boolean
 }
 
 /** One part of a message's content (text, image, audio, file, tool result...), provider-shaped. */
@@ -193,6 +195,7 @@ function normalizeText(request: TextRequest, schemas: OptionSchemas | undefined)
       options,
       question: request.question,
       model: request.model,
+      stream: request.stream ? true : undefined,
     },
   }
 }
