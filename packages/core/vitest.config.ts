@@ -1,4 +1,9 @@
 import { defineProject, mergeConfig } from 'vitest/config'
 import { sharedConfig } from '../../vitest.shared.ts'
 
-export default mergeConfig(sharedConfig, defineProject({ test: { name: 'core' } }))
+export default mergeConfig(
+  sharedConfig,
+  defineProject({
+    test: { name: 'core', typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] } },
+  }),
+)

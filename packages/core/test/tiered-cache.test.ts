@@ -45,7 +45,13 @@ describe('tiers', () => {
     c.now += 5_000
     const l1 = mapL1()
     let getManyCalls = 0
-    const counting = { ...store, getMany: (keys: readonly string[]) => (getManyCalls++, store.getMany(keys)) }
+    const counting = {
+      ...store,
+      getMany: (keys: readonly string[]) => {
+        getManyCalls++
+        return store.getMany(keys)
+      },
+    }
     const reader = await createCache({ store: counting, l1, namespace: 'bf', now: c.fn })
     expect(await reader.getMany(['a', 'missing', 'b'])).toEqual(['A', undefined, 'B'])
     expect(getManyCalls).toBe(1)
