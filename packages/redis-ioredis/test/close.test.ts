@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { deadPort } from './helpers/redis-process'
 import { REDIS_URL } from './helpers/redis-url'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/close-store.ts', import.meta.url))
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url))
-// Nothing listens on this port of the package's test range.
-const DEAD_URL = 'redis://127.0.0.1:7099'
 
 /** Runs the fixture in a fresh node (tsx, source condition); resolves with its exit, or kills it after `limitMs`. */
 function runFixture(url: string, mode: string, limitMs = 8_000) {
@@ -38,7 +37,7 @@ describe('close() leaves no open handles: the process exits by itself', () => {
   })
 
   it('while the client is still reconnecting to an unreachable Redis', async () => {
-    const result = await runFixture(DEAD_URL, 'unreachable')
+    const result = await runFixture(`redis://127.0.0.1:${await deadPort()}`, 'unreachable')
     expect(result.output).toContain('closed')
     expect(result).toMatchObject({ code: 0, exitedByItself: true })
   })

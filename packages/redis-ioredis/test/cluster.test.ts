@@ -5,17 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisStore } from '../src/index'
 import { type RedisCluster, startRedisCluster } from './helpers/redis-cluster'
 
-// Three masters on ports of this package's test range; cluster bus ports are these + 50.
-const PORTS = [7001, 7002, 7003]
+// Three masters (and their cluster bus) on free ports of this package's test range, 7000-7099.
+const MASTERS = 3
 
 let redis: RedisCluster | undefined
 let client: Cluster
 
 beforeAll(async () => {
-  redis = await startRedisCluster(PORTS)
-  client = new Cluster([{ host: '127.0.0.1', port: PORTS[0]! }])
+  redis = await startRedisCluster(MASTERS)
+  client = new Cluster([{ host: '127.0.0.1', port: redis.ports[0]! }])
   await client.ping()
-  expect(client.nodes('master')).toHaveLength(PORTS.length)
+  expect(client.nodes('master')).toHaveLength(MASTERS)
 }, 90_000)
 
 afterAll(async () => {
@@ -52,7 +52,7 @@ describe('Cluster specifics', () => {
     for await (const key of store.keys(p)) listed.add(key)
     expect(listed).toEqual(new Set(keys))
     await store.clear(p)
-    expect(await keysPerMaster(p)).toEqual(PORTS.map(() => 0))
+    expect(await keysPerMaster(p)).toEqual([0, 0, 0])
     await store.close()
   })
 
@@ -76,7 +76,7 @@ describe('Cluster specifics', () => {
 
 describe('a Cluster client that has not loaded its slot map yet', () => {
   it('keys() and clear() wait for the masters instead of scanning none', async () => {
-    const fresh = new Cluster([{ host: '127.0.0.1', port: PORTS[1]! }])
+    const fresh = new Cluster([{ host: '127.0.0.1', port: redis!.ports[1]! }])
     try {
       const seed = redisStore({ client })
       const p = randomPrefix()

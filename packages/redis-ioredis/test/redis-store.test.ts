@@ -1,7 +1,7 @@
 import { randomPrefix, text } from '@cache/conformance'
 import { InfrastructureError, ValidationError } from '@cache/core'
 import { Cluster, Redis } from 'ioredis'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   backoffMs,
   CONNECTION_DEFAULTS,
@@ -13,9 +13,14 @@ import {
   redact,
   redisStore,
 } from '../src/index'
+import { deadPort } from './helpers/redis-process'
 import { REDIS_URL } from './helpers/redis-url'
 
-const DEAD_URL = 'redis://127.0.0.1:7099'
+// A port nothing listens on, found when the file starts.
+let deadUrl = ''
+beforeAll(async () => {
+  deadUrl = `redis://127.0.0.1:${await deadPort()}`
+})
 
 const opened: RedisStore[] = []
 function open(...args: Parameters<typeof redisStore>): RedisStore {
@@ -227,7 +232,7 @@ describe('redisStore on the shared Redis', () => {
 
 describe('redisStore when Redis is unreachable', () => {
   it('fails every call with an InfrastructureError CONNECTION instead of waiting', async () => {
-    const store = open({ url: DEAD_URL })
+    const store = open({ url: deadUrl })
     const error = await rejection(store.get('x'))
     expect(error).toBeInstanceOf(InfrastructureError)
     expect(error).toMatchObject({ code: 'CONNECTION' })

@@ -10,9 +10,9 @@ import { type RedisStore, redisStore } from '../src/index'
 import { type RedisServer, startRedisServer, tempDir } from './helpers/redis-process'
 import { REDIS_URL } from './helpers/redis-url'
 
-// Ports from this package's test range (7000-7099); other test files use other ports.
-const AUTH_PORT = 7010
-const TLS_PORT = 7011
+// Both servers get free ports of this package's test range (7000-7099) when they start.
+let authPort = 0
+let tlsPort = 0
 // Characters that must be percent-encoded in a URL, to prove decoding and redaction of both forms.
 const ADMIN_PASSWORD = 'Adm1n:p@ss/w%rd'
 const APP_USER = 'app'
@@ -30,28 +30,31 @@ function leaks(value: unknown, secret: string): boolean {
 describe('AUTH and ACL users', () => {
   let server: RedisServer
   beforeAll(async () => {
-    server = await startRedisServer(AUTH_PORT, [
-      '--requirepass',
-      ADMIN_PASSWORD,
-      '--user',
-      APP_USER,
-      'on',
-      `>${APP_PASSWORD}`,
-      '~*',
-      '&*',
-      '+@all',
-      // Least privilege: one key pattern, data commands only (no INFO, CONFIG, KEYS, FLUSH*).
-      '--user',
-      'narrow',
-      'on',
-      `>${APP_PASSWORD}`,
-      '~narrow:*',
-      '+@read',
-      '+@write',
-      '+@keyspace',
-      '-@dangerous',
-      '+ping',
-    ])
+    server = await startRedisServer({
+      args: () => [
+        '--requirepass',
+        ADMIN_PASSWORD,
+        '--user',
+        APP_USER,
+        'on',
+        `>${APP_PASSWORD}`,
+        '~*',
+        '&*',
+        '+@all',
+        // Least privilege: one key pattern, data commands only (no INFO, CONFIG, KEYS, FLUSH*).
+        '--user',
+        'narrow',
+        'on',
+        `>${APP_PASSWORD}`,
+        '~narrow:*',
+        '+@read',
+        '+@write',
+        '+@keyspace',
+        '-@dangerous',
+        '+ping',
+      ],
+    })
+    authPort = server.port
   })
   afterAll(async () => {
     await server?.stop()
@@ -68,15 +71,15 @@ describe('AUTH and ACL users', () => {
   })
 
   it('connects with the default user password (percent-encoded in the URL)', async () => {
-    const store = open(`redis://:${enc(ADMIN_PASSWORD)}@127.0.0.1:${AUTH_PORT}`)
+    const store = open(`redis://:${enc(ADMIN_PASSWORD)}@127.0.0.1:${authPort}`)
     await store.set('sec:default', new Uint8Array([1, 2, 3]))
     expect(await store.get('sec:default')).toEqual(new Uint8Array([1, 2, 3]))
   })
 
   it('connects as an ACL user and selects the database from the URL', async () => {
-    const store = open(`redis://${APP_USER}:${APP_PASSWORD}@127.0.0.1:${AUTH_PORT}/3`)
+    const store = open(`redis://${APP_USER}:${APP_PASSWORD}@127.0.0.1:${authPort}/3`)
     await store.set('sec:acl', new Uint8Array([9]))
-    const admin = new Redis({ port: AUTH_PORT, host: '127.0.0.1', password: ADMIN_PASSWORD, db: 3 })
+    const admin = new Redis({ port: authPort, host: '127.0.0.1', password: ADMIN_PASSWORD, db: 3 })
     try {
       expect(await admin.acl('WHOAMI')).toBe('default')
       expect(await admin.getBuffer('sec:acl')).toEqual(Buffer.from([9]))
@@ -91,7 +94,7 @@ describe('AUTH and ACL users', () => {
   })
 
   it('works for a least-privilege ACL user limited to its key pattern', async () => {
-    const store = open(`redis://narrow:${APP_PASSWORD}@127.0.0.1:${AUTH_PORT}`)
+    const store = open(`redis://narrow:${APP_PASSWORD}@127.0.0.1:${authPort}`)
     await store.setMany([
       { key: 'narrow:a', value: new Uint8Array([1]) },
       { key: 'narrow:b', value: new Uint8Array([2]), ttlMs: 60_000 },
@@ -108,7 +111,7 @@ describe('AUTH and ACL users', () => {
   })
 
   it('a wrong password is an InfrastructureError CONNECTION that never shows the password', async () => {
-    const store = open(`redis://${APP_USER}:${WRONG_PASSWORD}@127.0.0.1:${AUTH_PORT}`)
+    const store = open(`redis://${APP_USER}:${WRONG_PASSWORD}@127.0.0.1:${authPort}`)
     const error = await store.get('sec:any').then(
       () => undefined,
       (e: unknown) => e,
@@ -121,7 +124,7 @@ describe('AUTH and ACL users', () => {
   })
 
   it('createCache with a wrong password: rejects (failOnConnectionError) without the password', async () => {
-    const url = `redis://:${WRONG_PASSWORD}@127.0.0.1:${AUTH_PORT}`
+    const url = `redis://:${WRONG_PASSWORD}@127.0.0.1:${authPort}`
     const error = await createCache({ store: redisStore({ url }), failOnConnectionError: true }).then(
       () => undefined,
       (e: unknown) => e,
@@ -132,7 +135,7 @@ describe('AUTH and ACL users', () => {
   })
 
   it('createCache with a wrong password: degraded, and health, stats and error events omit the password', async () => {
-    const url = `redis://${APP_USER}:${enc(WRONG_PASSWORD)}@127.0.0.1:${AUTH_PORT}`
+    const url = `redis://${APP_USER}:${enc(WRONG_PASSWORD)}@127.0.0.1:${authPort}`
     const cache = await createCache({ store: redisStore({ url }), l1: memoryL1(), namespace: 'sec-degraded' })
     const events: CacheEvents['error'][] = []
     cache.on('error', (event) => events.push(event))
@@ -192,11 +195,12 @@ describe('rediss:// against a TLS redis-server', () => {
       'san.cnf',
     )
     ca = readFileSync(join(dir, 'ca.crt'))
-    server = await startRedisServer(
-      0,
-      [
+    server = await startRedisServer({
+      tlsOnly: true,
+      sharedDir: dir,
+      args: (port) => [
         '--tls-port',
-        String(TLS_PORT),
+        String(port),
         '--tls-cert-file',
         join(dir, 'server.crt'),
         '--tls-key-file',
@@ -208,8 +212,8 @@ describe('rediss:// against a TLS redis-server', () => {
         '--requirepass',
         ADMIN_PASSWORD,
       ],
-      dir,
-    )
+    })
+    tlsPort = server.port
   })
   afterAll(async () => {
     await server?.stop()
@@ -218,7 +222,7 @@ describe('rediss:// against a TLS redis-server', () => {
 
   it('reads and writes over TLS with the password from the URL', async () => {
     const store = redisStore({
-      url: `rediss://:${enc(ADMIN_PASSWORD)}@127.0.0.1:${TLS_PORT}`,
+      url: `rediss://:${enc(ADMIN_PASSWORD)}@127.0.0.1:${tlsPort}`,
       redisOptions: { tls: { ca } },
     })
     try {
@@ -232,7 +236,7 @@ describe('rediss:// against a TLS redis-server', () => {
   })
 
   it('verifies the certificate: without the CA the connection fails, password-free', async () => {
-    const store = redisStore({ url: `rediss://:${enc(ADMIN_PASSWORD)}@127.0.0.1:${TLS_PORT}` })
+    const store = redisStore({ url: `rediss://:${enc(ADMIN_PASSWORD)}@127.0.0.1:${tlsPort}` })
     try {
       const error = await store.get('sec:tls').then(
         () => undefined,
@@ -248,7 +252,7 @@ describe('rediss:// against a TLS redis-server', () => {
   })
 
   it('a plain redis:// client cannot talk to the TLS port', async () => {
-    const store = redisStore({ url: `redis://:${enc(ADMIN_PASSWORD)}@127.0.0.1:${TLS_PORT}` })
+    const store = redisStore({ url: `redis://:${enc(ADMIN_PASSWORD)}@127.0.0.1:${tlsPort}` })
     try {
       await expect(store.get('sec:tls')).rejects.toBeInstanceOf(InfrastructureError)
     } finally {

@@ -4,9 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { redisStore } from '../src/index'
 import { type RedisServer, startRedisSentinel, startRedisServer } from './helpers/redis-process'
 
-// A master and one Sentinel on ports of this package's test range.
-const MASTER_PORT = 7020
-const SENTINEL_PORT = 7021
+// A master and one Sentinel, on free ports of this package's test range (7000-7099).
 const MASTER_NAME = 'cache-test-master'
 
 let master: RedisServer | undefined
@@ -14,10 +12,10 @@ let sentinel: RedisServer | undefined
 let client: Redis
 
 beforeAll(async () => {
-  master = await startRedisServer(MASTER_PORT)
-  sentinel = await startRedisSentinel(SENTINEL_PORT, MASTER_PORT, MASTER_NAME)
+  master = await startRedisServer()
+  sentinel = await startRedisSentinel(master.port, MASTER_NAME)
   // The client asks the Sentinel where the master is; the store never sees the difference.
-  client = new Redis({ sentinels: [{ host: '127.0.0.1', port: SENTINEL_PORT }], name: MASTER_NAME })
+  client = new Redis({ sentinels: [{ host: '127.0.0.1', port: sentinel.port }], name: MASTER_NAME })
   await client.ping()
 }, 60_000)
 
@@ -32,7 +30,7 @@ storeConformance('redisStore (Sentinel)', () => redisStore({ client }), { keyCou
 it('writes through the Sentinel-resolved client land on the monitored master', async () => {
   const store = redisStore({ client })
   await store.set('sentinel:probe', text('here'), 60_000)
-  const direct = new Redis({ host: '127.0.0.1', port: MASTER_PORT })
+  const direct = new Redis({ host: '127.0.0.1', port: master!.port })
   try {
     expect(await direct.get('sentinel:probe')).toBe('here')
   } finally {

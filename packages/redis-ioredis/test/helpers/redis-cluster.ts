@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { type RedisServer, startRedisServer, tempDir } from './redis-process'
+import { pickPort, type RedisServer, startRedisServer, tempDir } from './redis-process'
 
 const run = promisify(execFile)
 
@@ -14,12 +14,11 @@ export interface RedisCluster {
 }
 
 /**
- * Starts one `redis-server --cluster-enabled yes` per port, joins them with `redis-cli --cluster create`
- * (no replicas) and waits until every node reports `cluster_state:ok`. The cluster bus listens on
- * `port + busOffset` so every socket stays in the caller's port range. On failure, whatever was started is
- * stopped before the error is rethrown.
+ * Starts `masters` nodes with `redis-server --cluster-enabled yes` on free ports of the test range (the
+ * cluster bus too), joins them with `redis-cli --cluster create` (no replicas) and waits until every node
+ * reports `cluster_state:ok`. On failure, whatever was started is stopped before the error is rethrown.
  */
-export async function startRedisCluster(ports: readonly number[], busOffset = 50): Promise<RedisCluster> {
+export async function startRedisCluster(masters: number): Promise<RedisCluster> {
   const dir = tempDir('cluster')
   const servers: RedisServer[] = []
   const stop = async () => {
@@ -27,24 +26,24 @@ export async function startRedisCluster(ports: readonly number[], busOffset = 50
     rmSync(dir, { recursive: true, force: true })
   }
   try {
-    for (const port of ports) {
+    for (let i = 0; i < masters; i++) {
       servers.push(
-        await startRedisServer(
-          port,
-          [
+        await startRedisServer({
+          sharedDir: dir,
+          args: (port) => [
             '--cluster-enabled',
             'yes',
             '--cluster-port',
-            String(port + busOffset),
+            String(pickPort()),
             '--cluster-config-file',
             join(dir, `nodes-${port}.conf`),
             '--cluster-node-timeout',
             '5000',
           ],
-          dir,
-        ),
+        }),
       )
     }
+    const ports = servers.map((server) => server.port)
     await run(
       'redis-cli',
       [
