@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createAiCache, createCache, ValidationError } from '../src/index'
 import { aiSetup, deferred } from './helpers/ai'
-import { mapL1, mapStore } from './helpers/stores'
+import { chaosStore, mapL1, mapStore } from './helpers/stores'
 
 const HOUR = 3_600_000
 const summarize = {
@@ -243,5 +243,23 @@ describe('TieredCache.keys', () => {
     const all: string[] = []
     for await (const key of l1Only.keys()) all.push(key)
     expect(all).toEqual(['a:3'])
+  })
+
+  it('skips a failing L2 scan, reports it as an error event, and still lists L1 keys', async () => {
+    const store = chaosStore(mapStore())
+    const cache = await createCache({ store, l1: mapL1(), namespace: 'scan-fail' })
+    await cache.set('k:1', 1)
+    const errors: string[] = []
+    cache.on('error', (e) => errors.push(e.operation))
+    const broken = store.keys
+    store.keys = async function* () {
+      yield* []
+      throw new Error('SCAN failed (chaos)')
+    }
+    const seen: string[] = []
+    for await (const key of cache.keys('k:')) seen.push(key)
+    expect(seen).toEqual(['k:1'])
+    expect(errors).toEqual(['keys'])
+    store.keys = broken
   })
 })
