@@ -231,8 +231,9 @@ function toSetCommand(key: string, value: Uint8Array, ttlMs: number | undefined)
   if (!(value instanceof Uint8Array)) {
     throw new ValidationError(`redisStore.set("${key}") expects a Uint8Array value`, 'INVALID_VALUE')
   }
-  // A view over the caller's bytes, not a copy: ioredis writes it to the socket as is.
-  const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  // A copy, taken now: the command may be serialized a tick later (or sit in a caller's offline queue), and
+  // a caller that reuses its array right after calling set() must not change what gets stored.
+  const bytes = Buffer.from(value)
   if (ttlMs === undefined || ttlMs === Number.POSITIVE_INFINITY) return { key, bytes, pxMs: undefined }
   if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs)) {
     throw new ValidationError(

@@ -196,6 +196,20 @@ describe('redisStore on the shared Redis', () => {
     await store.clear(p)
   })
 
+  it('stores the bytes as they were when set() was called, even if the caller reuses the array at once', async () => {
+    const store = open({ url: REDIS_URL })
+    const p = randomPrefix()
+    const value = text('original')
+    const pending = store.set(`${p}k`, value)
+    const batch = [{ key: `${p}m`, value: text('batched') }]
+    const pendingMany = store.setMany(batch)
+    value.fill(0)
+    batch[0]!.value.fill(0)
+    await Promise.all([pending, pendingMany])
+    expect(await store.getMany([`${p}k`, `${p}m`])).toEqual([text('original'), text('batched')])
+    await store.clear(p)
+  })
+
   it('clear() also removes keys under the prefix that are not valid UTF-8', async () => {
     const store = open({ url: REDIS_URL })
     const client = store.client as Redis
