@@ -73,7 +73,8 @@ export class MemoryStore implements Store {
 
   async *keys(prefix: string): AsyncIterable<string> {
     for (const key of this.#lru.keys()) {
-      if (key.startsWith(prefix) && this.#live(key) !== undefined) yield key
+      // peek() and no delete: keys() must not reorder or shrink the list it is iterating.
+      if (key.startsWith(prefix) && (this.#lru.peek(key)?.expiresAt ?? 0) > this.#now()) yield key
     }
   }
 
