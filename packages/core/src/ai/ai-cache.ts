@@ -111,9 +111,15 @@ export class AiCache {
     const described = this.#describe(request)
     const cached = await this.#read(described.key, 'response')
     if (cached) return this.#result(described, 'hit', cached)
-    let leader = false
+    let leader: AiOutcome | undefined
     const answer = await this.#flights.run(described.key, async () => {
-      leader = true
+      // Another flight may have stored the answer while our first read was in progress.
+      const stored = await this.#read(described.key, 'response')
+      if (stored) {
+        leader = 'hit'
+        return stored
+      }
+      leader = 'miss'
       this.#stats.record(described.operation, 'miss')
       const response = await generate()
       // Waiters share this object, so it is frozen like every cached value.
@@ -122,7 +128,7 @@ export class AiCache {
       await this.#store(described.key, request, fresh, described.operation)
       return fresh
     })
-    return this.#result(described, leader ? 'miss' : 'coalesced', answer)
+    return this.#result(described, leader ?? 'coalesced', answer)
   }
 
   /**

@@ -1,3 +1,4 @@
+import { utf8Length } from '../bytes'
 import { ValidationError } from '../errors'
 import { decodeBase64 } from './base64'
 import { sha256Hex } from './digest'
@@ -54,7 +55,7 @@ function stringToken(value: string, ctx: CanonicalContext, path: string): string
   }
   if (value.length <= ctx.textHashThreshold) return JSON.stringify(value)
   const sha256 = sha256Hex(value)
-  ctx.hashed.push({ path, kind: 'text', bytes: new TextEncoder().encode(value).length, sha256 })
+  ctx.hashed.push({ path, kind: 'text', bytes: utf8Length(value), sha256 })
   return `txt:${sha256}`
 }
 
