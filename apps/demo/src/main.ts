@@ -1,7 +1,7 @@
 import { createAiCache } from '@cache/core'
 import { createAiRoutes } from './ai-routes'
 import { createDemoApp } from './app'
-import { createDemoCache } from './create-demo-cache'
+import { createDemoCache, describeDemoMode } from './create-demo-cache'
 import { FakeSummarizer } from './fake-summarizer'
 import { serve } from './node-server'
 
@@ -17,7 +17,7 @@ const server = await serve(createDemoApp({ cache, routes }), port, process.env.H
 const address = server.address()
 const actualPort = typeof address === 'object' && address ? address.port : port
 console.log(
-  `demo listening on http://127.0.0.1:${actualPort} (try GET /weather/paris, /stats, /health/cache, POST /ai/summarize)`,
+  `demo listening on http://127.0.0.1:${actualPort}, cache ${describeDemoMode(process.env)} (try GET /weather/paris, /stats, /health/cache, POST /ai/summarize)`,
 )
 
 const shutdown = async () => {

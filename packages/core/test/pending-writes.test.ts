@@ -92,4 +92,20 @@ describe('writes made while L2 fails', () => {
     expect(inner.data.has('probe:a')).toBe(true)
     await cache.close()
   })
+
+  it('a failure too small to open the circuit is retried in the background, without any traffic', async () => {
+    const inner = mapStore()
+    const store = chaosStore(inner)
+    const cache = await createCache({ store, l1: mapL1(), namespace: 'retry' })
+    store.mode = 'fail'
+    await cache.set('a', 1)
+    expect(cache.stats()).toMatchObject({ circuit: 'closed', pendingWrites: 1 })
+    store.mode = 'ok'
+    const deadline = Date.now() + 3_000
+    while (cache.stats().pendingWrites > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20))
+    expect(cache.stats().pendingWrites).toBe(0)
+    expect(inner.data.has('retry:a')).toBe(true)
+    await cache.close()
+  })
 })

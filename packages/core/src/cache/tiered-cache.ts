@@ -52,6 +52,9 @@ const instanceId = (): string =>
     ? globalThis.crypto.randomUUID()
     : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
 
+/** How often pending writes are retried while the circuit is closed. */
+const REPLAY_RETRY_MS = 1_000
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -74,6 +77,7 @@ export class TieredCache {
   readonly #flights = new SingleFlight<unknown>()
   readonly #pending: PendingWrites
   #unsubscribe: (() => Promise<void>) | undefined
+  #replayTimer: ReturnType<typeof setTimeout> | undefined
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -452,6 +456,7 @@ export class TieredCache {
     this.#closing ??= (async () => {
       this.#closed = true
       this.#l2?.stop()
+      clearTimeout(this.#replayTimer)
       await this.#unsubscribe?.().catch(() => {})
       await Promise.allSettled([this.#l2?.store.close(), this.#bus?.close(), this.#lock?.close()])
     })()
@@ -525,6 +530,7 @@ export class TieredCache {
             at: item.meta.createdAt,
           })
         })
+        this.#scheduleReplay()
       } else {
         for (const item of items) this.#events.emit('set', { key: item.key, tier: 'l2' })
       }
@@ -572,9 +578,10 @@ export class TieredCache {
         fullKeys.length === 1 ? s.delete(fullKeys[0]!).then(Number) : s.deleteMany(fullKeys),
       )
       // A delete that cannot reach L2 is replayed later, or the old value would come back.
-      if (count === undefined)
+      if (count === undefined) {
         for (const k of fullKeys) this.#pending.set(k, { value: undefined, staleUntil: 0, at })
-      else removed = Math.max(count, removed)
+        this.#scheduleReplay()
+      } else removed = Math.max(count, removed)
     }
     this.#counters.deletes += fullKeys.length
     for (const key of keys) this.#events.emit('delete', { key, tier: this.#l2 ? 'l2' : 'l1' })
@@ -709,6 +716,22 @@ export class TieredCache {
       if (found && found.meta.expiresAt > this.#now()) return found.value
       if (Date.now() >= deadline) return this.#loadAndStore(key, loader, options)
     }
+  }
+
+  /**
+   * Retries pending writes every second while any remain: failures too few to open the circuit leave
+   * no probe behind, and with L1 answering every read nothing else would reach L2 to replay them.
+   */
+  #scheduleReplay(): void {
+    if (this.#replayTimer !== undefined || this.#closed) return
+    this.#replayTimer = setTimeout(async () => {
+      this.#replayTimer = undefined
+      if (this.#closed || this.#pending.size === 0) return
+      if (this.#l2?.breaker.state === 'closed') await this.#replayPending()
+      if (this.#pending.size > 0) this.#scheduleReplay()
+    }, REPLAY_RETRY_MS)
+    // Never keep a process alive for this (Node, Bun); edge runtimes return a number here.
+    ;(this.#replayTimer as { unref?: () => void }).unref?.()
   }
 
   #replayPending(): Promise<void> {
