@@ -1,3 +1,5 @@
+// Consumers type-checking this package from source (the demo) need the local declaration too.
+/// <reference path="./cluster-key-slot.d.ts" />
 import { InfrastructureError, type Store, type StoreEntry, ValidationError } from '@cache/core'
 import keySlot from 'cluster-key-slot'
 import type { ChainableCommander, Redis } from 'ioredis'
