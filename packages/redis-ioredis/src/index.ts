@@ -1,6 +1,7 @@
 export type { RedisClient, RedisClientConnection, RedisConnection, RedisUrlConnection } from './connection'
 export { backoffMs, ConnectionHandle, openConnection, parseRedisUrl } from './connection'
 export { BUS_DEFAULTS, CONNECTION_DEFAULTS, STORE_DEFAULTS } from './defaults'
+export { keySlot } from './key-slot'
 export type { RedisBusOptions } from './redis-bus'
 export { RedisBus, redisBus } from './redis-bus'
 export { classifyRedisError, redact, toInfrastructureError } from './redis-errors'

@@ -1,10 +1,10 @@
 // Consumers type-checking this package from source (the demo) need the local declaration too.
 /// <reference path="./cluster-key-slot.d.ts" />
 import { InfrastructureError, type Store, type StoreEntry, ValidationError } from '@cache/core'
-import keySlot from 'cluster-key-slot'
 import type { ChainableCommander, Redis } from 'ioredis'
 import { type ConnectionHandle, openConnection, type RedisClient, type RedisConnection } from './connection'
 import { STORE_DEFAULTS } from './defaults'
+import { keySlot } from './key-slot'
 import { toInfrastructureError } from './redis-errors'
 
 /** Options of `redisStore`. */

@@ -2,7 +2,7 @@ import { cacheConformance, randomPrefix, storeConformance, text } from '@cache/c
 import { memoryL1 } from '@cache/memory'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { redisStore } from '../src/index'
+import { keySlot, redisStore } from '../src/index'
 import { type RedisCluster, startRedisCluster } from './helpers/redis-cluster'
 
 // Three masters (and their cluster bus) on free ports of this package's test range, 7000-7099.
@@ -89,6 +89,28 @@ describe('a Cluster client that has not loaded its slot map yet', () => {
       expect(await seed.getMany([`${p}0`, `${p}29`])).toEqual([undefined, undefined])
     } finally {
       await fresh.quit()
+    }
+  })
+})
+
+describe('keySlot', () => {
+  it('agrees with CLUSTER KEYSLOT, hash tags and non-UTF-8 keys included', async () => {
+    const keys: (string | Buffer)[] = [
+      '',
+      'a',
+      'user:1000',
+      '{user:1}:profile',
+      'x{user:1}y',
+      '{}empty-tag',
+      '{a}{b}',
+      'open{only',
+      'café 東京 🙂',
+      `${randomPrefix()}k`,
+      Buffer.from([0xff, 0xfe, 0x7b, 0x01, 0x7d]),
+    ]
+    for (const key of keys) {
+      const expected = Number(await client.call('CLUSTER', 'KEYSLOT', key))
+      expect(keySlot(typeof key === 'string' ? key : new Uint8Array(key))).toBe(expected)
     }
   })
 })
