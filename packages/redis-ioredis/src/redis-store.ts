@@ -1,5 +1,3 @@
-// Consumers type-checking this package from source (the demo) need the local declaration too.
-/// <reference path="./cluster-key-slot.d.ts" />
 import { InfrastructureError, type Store, type StoreEntry, ValidationError } from '@cache/core'
 import type { ChainableCommander, Redis } from 'ioredis'
 import { type ConnectionHandle, openConnection, type RedisClient, type RedisConnection } from './connection'
