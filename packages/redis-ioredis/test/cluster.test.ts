@@ -2,7 +2,7 @@ import { cacheConformance, randomPrefix, storeConformance, text } from '@cache/c
 import { memoryL1 } from '@cache/memory'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { keySlot, redisStore } from '../src/index'
+import { keySlot, redisBus, redisLock, redisStore } from '../src/index'
 import { type RedisCluster, startRedisCluster } from './helpers/redis-cluster'
 
 // Three masters (and their cluster bus) on free ports of this package's test range, 7000-7099.
@@ -112,5 +112,39 @@ describe('keySlot', () => {
       const expected = Number(await client.call('CLUSTER', 'KEYSLOT', key))
       expect(keySlot(typeof key === 'string' ? key : new Uint8Array(key))).toBe(expected)
     }
+  })
+})
+
+describe('bus and lock on a Cluster client', () => {
+  it('delivers invalidations between two buses and leaves the caller’s client open', async () => {
+    const channel = `${randomPrefix()}bus`
+    const sender = redisBus({ client }, { channel })
+    const listener = redisBus({ client }, { channel })
+    try {
+      const received: unknown[] = []
+      await listener.subscribe((message) => received.push(message))
+      await sender.publish({ kind: 'keys', origin: 'a', keys: ['k1'] })
+      const deadline = Date.now() + 5_000
+      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+      expect(received).toEqual([{ kind: 'keys', origin: 'a', keys: ['k1'] }])
+    } finally {
+      await sender.close()
+      await listener.close()
+    }
+    expect(await client.ping()).toBe('PONG')
+  })
+
+  it('locks keys on every master with compare-and-delete release', async () => {
+    const lock = redisLock({ client })
+    const p = randomPrefix()
+    const keys = Array.from({ length: 12 }, (_, i) => `${p}lock-${i}`)
+    const releases = await Promise.all(keys.map((key) => lock.acquire(key, 5_000)))
+    expect(releases.every((release) => typeof release === 'function')).toBe(true)
+    expect(await lock.acquire(keys[0]!, 5_000)).toBeUndefined()
+    expect(await Promise.all(releases.map((release) => release!()))).toEqual(keys.map(() => true))
+    const again = await lock.acquire(keys[0]!, 5_000)
+    expect(await again!()).toBe(true)
+    await lock.close()
+    expect(client.status).toBe('ready')
   })
 })
