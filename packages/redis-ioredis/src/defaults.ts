@@ -33,3 +33,13 @@ export const BUS_DEFAULTS = {
   /** @default 5000 ms between PINGs on the subscriber; one left unanswered that long forces a reconnect */
   healthCheckIntervalMs: 5_000,
 } as const
+
+/** Defaults of `redisTrackingBus`. */
+export const TRACKING_BUS_DEFAULTS = {
+  /** @default 'cache-tracking' (CLIENT SETNAME of the tracking connection) */
+  connectionName: 'cache-tracking',
+  /** @default 1000 ms to wait for tracking to be on before `subscribe` rejects */
+  subscribeTimeoutMs: 1_000,
+  /** @default 5000 ms between PINGs on the tracking connection */
+  healthCheckIntervalMs: 5_000,
+} as const

@@ -1,6 +1,6 @@
 export type { RedisClient, RedisClientConnection, RedisConnection, RedisUrlConnection } from './connection'
 export { backoffMs, ConnectionHandle, openConnection, parseRedisUrl } from './connection'
-export { BUS_DEFAULTS, CONNECTION_DEFAULTS, STORE_DEFAULTS } from './defaults'
+export { BUS_DEFAULTS, CONNECTION_DEFAULTS, STORE_DEFAULTS, TRACKING_BUS_DEFAULTS } from './defaults'
 export { keySlot } from './key-slot'
 export type { RedisBusOptions } from './redis-bus'
 export { RedisBus, redisBus } from './redis-bus'
@@ -8,3 +8,5 @@ export { classifyRedisError, redact, toInfrastructureError } from './redis-error
 export { RedisLock, redisLock } from './redis-lock'
 export type { RedisStoreOptions } from './redis-store'
 export { matchPattern, RedisStore, redisStore } from './redis-store'
+export type { RedisTrackingBusOptions } from './redis-tracking-bus'
+export { RedisTrackingBus, redisTrackingBus } from './redis-tracking-bus'

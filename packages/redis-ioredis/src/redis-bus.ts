@@ -1,9 +1,9 @@
 import type { Bus, InvalidationMessage } from '@cache/core'
-import { InfrastructureError, ValidationError, withTimeout } from '@cache/core'
-import { Cluster, type RedisOptions } from 'ioredis'
-import { type ConnectionHandle, openConnection, type RedisClient, type RedisConnection } from './connection'
+import { InfrastructureError, ValidationError } from '@cache/core'
+import { type ConnectionHandle, openConnection, type RedisConnection } from './connection'
 import { BUS_DEFAULTS } from './defaults'
 import { toInfrastructureError } from './redis-errors'
+import { SubscriberLink } from './subscriber-link'
 
 /** Options of {@link redisBus}. */
 export interface RedisBusOptions {
@@ -33,16 +33,7 @@ export class RedisBus implements Bus {
   readonly #subscribeTimeoutMs: number
   readonly #healthCheckIntervalMs: number
   readonly #subscribers = new Set<Subscriber>()
-  #subscriber: RedisClient | undefined
-  #healthCheck: ReturnType<typeof setInterval> | undefined
-  #pinging = false
-  #confirm!: () => void
-  readonly #firstSubscription = new Promise<void>((resolve) => {
-    this.#confirm = resolve
-  })
-  #confirmed = false
-  /** A `subscribe` call gave up before the first subscription, so its cache may hold stale entries. */
-  #missedStart = false
+  #link: SubscriberLink | undefined
   #closed = false
 
   constructor(connection: RedisConnection, options: RedisBusOptions = {}) {
@@ -85,12 +76,24 @@ export class RedisBus implements Bus {
     if (this.#closed) throw new InfrastructureError('redisBus subscribe: the bus is closed', 'CLOSED')
     const entry: Subscriber = { onMessage, onReset }
     this.#subscribers.add(entry)
-    this.#subscriber ??= this.#listen()
+    this.#link ??= new SubscriberLink(this.#handle.client, {
+      connectionName: this.#connectionName,
+      healthCheckIntervalMs: this.#healthCheckIntervalMs,
+      setup: async (sub) => {
+        await sub.subscribe(this.channel)
+      },
+      onMessage: (channel, payload) => {
+        if (channel.toString() === this.channel && Buffer.isBuffer(payload)) this.#deliver(payload.toString())
+      },
+      // Messages sent while the subscriber was away are lost: let every cache drop what may be stale.
+      onReset: () => {
+        for (const subscriber of this.#subscribers) subscriber.onReset?.()
+      },
+    })
     try {
-      await withTimeout(this.#firstSubscription, this.#subscribeTimeoutMs, 'redisBus subscribe')
+      await this.#link.ready(this.#subscribeTimeoutMs, 'redisBus subscribe')
       await this.#handle.firstAttempt
     } catch (error) {
-      this.#missedStart = true
       throw toInfrastructureError(error, 'redisBus subscribe', this.#handle)
     }
     return async () => {
@@ -103,66 +106,8 @@ export class RedisBus implements Bus {
     if (this.#closed) return
     this.#closed = true
     this.#subscribers.clear()
-    clearInterval(this.#healthCheck)
-    this.#subscriber?.disconnect()
+    this.#link?.close()
     await this.#handle.close()
-  }
-
-  /** Opens the dedicated subscriber connection; it subscribes again on every (re)connection. */
-  #listen(): RedisClient {
-    // autoResubscribe is off so the bus knows when the subscription is back and can call onReset.
-    const overrides: RedisOptions = {
-      autoResubscribe: false,
-      connectionName: this.#connectionName,
-      enableOfflineQueue: false,
-      lazyConnect: false,
-      socketTimeout: this.#healthCheckIntervalMs,
-    }
-    const client = this.#handle.client
-    const sub =
-      client instanceof Cluster
-        ? client.duplicate(undefined, { redisOptions: { ...client.options.redisOptions, ...overrides } })
-        : client.duplicate(overrides)
-    // Failures surface as a missing subscription and a reset; without a listener ioredis logs each retry.
-    sub.on('error', () => {})
-    sub.on('message', (channel: string, text: string) => {
-      if (channel === this.channel) this.#deliver(text)
-    })
-    sub.on('ready', () => void this.#subscribeOn(sub))
-    this.#healthCheck = setInterval(() => this.#checkLink(sub), this.#healthCheckIntervalMs)
-    this.#healthCheck.unref?.()
-    return sub
-  }
-
-  /**
-   * A link that died without a FIN or RST (a partition) looks idle to a subscriber forever. A PING
-   * left unanswered for `socketTimeout` makes ioredis destroy the socket; the reconnect that follows
-   * resets the caches.
-   */
-  #checkLink(sub: RedisClient): void {
-    if (sub.status !== 'ready' || this.#pinging) return
-    this.#pinging = true
-    sub
-      .ping()
-      .catch(() => {})
-      .finally(() => {
-        this.#pinging = false
-      })
-  }
-
-  async #subscribeOn(sub: RedisClient): Promise<void> {
-    try {
-      await sub.subscribe(this.channel)
-    } catch {
-      // The connection dropped again; the next 'ready' retries.
-      return
-    }
-    if (this.#closed) return
-    const reset = this.#confirmed || this.#missedStart
-    this.#confirmed = true
-    this.#confirm()
-    // Messages sent while the subscriber was away are lost: let every cache drop what may be stale.
-    if (reset) for (const subscriber of this.#subscribers) subscriber.onReset?.()
   }
 
   #deliver(text: string): void {

@@ -2,7 +2,7 @@ import { cacheConformance, randomPrefix, storeConformance, text } from '@cache/c
 import { memoryL1 } from '@cache/memory'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { keySlot, redisBus, redisLock, redisStore } from '../src/index'
+import { keySlot, redisBus, redisLock, redisStore, redisTrackingBus } from '../src/index'
 import { type RedisCluster, startRedisCluster } from './helpers/redis-cluster'
 
 // Three masters (and their cluster bus) on free ports of this package's test range, 7000-7099.
@@ -132,6 +132,11 @@ describe('bus and lock on a Cluster client', () => {
       await listener.close()
     }
     expect(await client.ping()).toBe('PONG')
+  })
+
+  it('the tracking bus refuses a Cluster client (tracking is per node)', () => {
+    expect(() => redisTrackingBus({ client }, { prefixes: ['x:'] })).toThrow(/Cluster/)
+    expect(client.status).toBe('ready')
   })
 
   it('locks keys on every master with compare-and-delete release', async () => {
