@@ -108,4 +108,19 @@ describe('writes made while L2 fails', () => {
     expect(inner.data.has('retry:a')).toBe(true)
     await cache.close()
   })
+
+  it('clear() drops pending writes, so a later recovery cannot bring cleared entries back', async () => {
+    const inner = mapStore()
+    const store = chaosStore(inner)
+    const cache = await createCache({ store, l1: mapL1(), namespace: 'clr' })
+    store.mode = 'fail'
+    await cache.set('a', 1)
+    store.mode = 'ok'
+    await cache.clear()
+    await cache.get('unrelated')
+    await flush()
+    expect(cache.stats().pendingWrites).toBe(0)
+    expect(inner.data.has('clr:a')).toBe(false)
+    await cache.close()
+  })
 })

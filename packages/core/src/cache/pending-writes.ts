@@ -17,6 +17,7 @@ export class PendingWrites {
   #dropped = 0
   /** Keys written to L2 since the current replay began; their replayed (older) write is skipped. */
   #touched: Set<string> | undefined
+  #clearedDuringReplay = false
   /** Writes taken by the running replay and not yet settled; still counted as pending. */
   #inFlight = 0
 
@@ -51,8 +52,10 @@ export class PendingWrites {
     this.#touched?.add(key)
   }
 
+  /** Drops every pending write; a running replay then sends nothing more (the namespace was cleared). */
   clear(): void {
     this.#writes.clear()
+    this.#clearedDuringReplay = this.#touched !== undefined
   }
 
   /** Removes and returns every pending write, oldest first, and starts tracking superseding writes. */
@@ -66,7 +69,7 @@ export class PendingWrites {
 
   /** True when a live write to `key` was sent after the replay began. */
   touchedSinceReplay(key: string): boolean {
-    return this.#touched?.has(key) ?? false
+    return this.#clearedDuringReplay || (this.#touched?.has(key) ?? false)
   }
 
   /** `count` writes of the running replay were sent (or put back). */
@@ -76,6 +79,7 @@ export class PendingWrites {
 
   endReplay(): void {
     this.#touched = undefined
+    this.#clearedDuringReplay = false
     this.#inFlight = 0
   }
 

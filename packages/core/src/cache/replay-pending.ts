@@ -27,7 +27,8 @@ export async function replayPending(context: ReplayContext): Promise<void> {
       const chunk = batch.slice(from, from + REPLAY_CHUNK)
       const current = await call('getMany', (s) => s.getMany(chunk.map(([key]) => key)))
       if (!current) {
-        for (const [key, write] of batch.slice(from)) pending.set(key, write)
+        for (const [key, write] of batch.slice(from))
+          if (!pending.touchedSinceReplay(key)) pending.set(key, write)
         return
       }
       const existing = await Promise.all(
@@ -57,8 +58,12 @@ export async function replayPending(context: ReplayContext): Promise<void> {
         sets.length > 0 ? call('replay', (s) => s.setMany(sets).then(() => true)) : true,
         deleteWrites.length > 0 ? call('replay', (s) => s.deleteMany(deleteWrites.map(([key]) => key))) : 0,
       ])
-      if (setsOk === undefined) for (const [key, write] of setWrites) pending.set(key, write)
-      if (deletesOk === undefined) for (const [key, write] of deleteWrites) pending.set(key, write)
+      // Failed ones go back to the queue, unless superseded (or cleared) meanwhile.
+      const requeue = (writes: [string, PendingWrite][]) => {
+        for (const [key, write] of writes) if (!pending.touchedSinceReplay(key)) pending.set(key, write)
+      }
+      if (setsOk === undefined) requeue(setWrites)
+      if (deletesOk === undefined) requeue(deleteWrites)
       pending.settled(chunk.length)
     }
   } finally {
