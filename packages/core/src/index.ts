@@ -59,10 +59,21 @@ export {
   type TierHealth,
 } from './cache/tiered-cache'
 export { type Clock, systemClock } from './clock'
+export { crc32 } from './codec/crc32'
 export { type CodecOptions, type CodecStats, createCodec, type StatefulCodec } from './codec/create-codec'
-export { ENVELOPE_VERSION, type Envelope, readEnvelope, writeEnvelope } from './codec/envelope'
+export {
+  ENVELOPE_VERSION,
+  type Envelope,
+  type EnvelopeHeader,
+  encodeEnvelopeHeader,
+  joinEnvelope,
+  type ReadEnvelope,
+  readEnvelope,
+  writeEnvelope,
+} from './codec/envelope'
 export { deepFreeze } from './codec/freeze'
 export { jsonSerializer } from './codec/json-serializer'
+export { type WebCryptoEncryptorOptions, webCryptoEncryptor } from './codec/web-crypto-encryptor'
 export type { Bus, InvalidationMessage } from './contracts/bus'
 export type { Codec, Compressor, DecodedEntry, Encryptor, EntryMeta, Serializer } from './contracts/codec'
 export type { L1Entry, L1Tier } from './contracts/l1'

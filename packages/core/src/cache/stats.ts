@@ -31,6 +31,7 @@ export interface CacheStats {
   tiers: { l1: TierStats & { size: number; bytes: number; evictions: number }; l2: TierStats }
   memoryUsage: { totalMb: number; utilization: number }
   circuit: CircuitState | 'none'
+  /** Compression of written entries; `ratio` is bytesAfter / bytesBefore (lower is better, 1 before any). */
   compression?: CodecStats & { ratio: number }
 }
 

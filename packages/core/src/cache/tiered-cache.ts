@@ -601,7 +601,9 @@ export class TieredCache {
     if (found && found.meta.expiresAt > this.#now()) {
       this.#counters.l2Hits++
       this.#events.emit('hit', { key, tier: 'l2' })
-      this.#setL1(fullKey, found.value, this.#codec.serializer.serialize(found.value), found.meta)
+      const payload = this.#reencode(found.value)
+      if (payload) this.#setL1(fullKey, found.value, payload, found.meta)
+      else this.#l1?.delete(fullKey)
       // Hand out the same (frozen) object L1 now holds, so the first reader cannot mutate the cache.
       const entry = this.#l1?.get(fullKey)
       return entry ? { value: this.#readL1Value(entry), meta: found.meta } : found
@@ -609,6 +611,15 @@ export class TieredCache {
     this.#counters.l2Misses++
     this.#events.emit('miss', { key, tier: 'l2' })
     return found
+  }
+
+  /** Bytes for L1; `undefined` when an entry read through an older serializer does not fit the current one. */
+  #reencode(value: unknown): Uint8Array | undefined {
+    try {
+      return this.#codec.serializer.serialize(value)
+    } catch {
+      return undefined
+    }
   }
 
   /** Decodes an envelope; a corrupt one is deleted from L2, reported, and read as a miss. */

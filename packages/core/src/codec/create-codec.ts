@@ -1,126 +1,187 @@
+import { utf8Length } from '../bytes'
 import type { Codec, Compressor, DecodedEntry, Encryptor, EntryMeta, Serializer } from '../contracts/codec'
 import { CODEC_DEFAULTS } from '../defaults'
 import { CorruptEntryError, ValidationError } from '../errors'
-import { FLAG_COMPRESSED, FLAG_ENCRYPTED, readEnvelope, writeEnvelope } from './envelope'
+import { encodeEnvelopeHeader, FLAG_COMPRESSED, FLAG_ENCRYPTED, joinEnvelope, readEnvelope } from './envelope'
 import { jsonSerializer } from './json-serializer'
 
 /** Options for {@link createCodec}. */
 export interface CodecOptions {
   /** Serializer for new entries. @default jsonSerializer() */
   serializer?: Serializer
-  /** Compressor for payloads above `compressionThreshold`; none by default. */
+  /** Compressor for payloads above `compressionThreshold`; none by default. It also stays a reader. */
   compressor?: Compressor
-  /** Payloads larger than this many bytes are compressed. @default 1024 */
+  /**
+   * Payloads larger than this many bytes are compressed (and still cached). `Infinity` stops compressing
+   * new entries while old compressed ones stay readable. @default 1024
+   */
   compressionThreshold?: number
-  /** Decompression refuses to produce more than this many bytes. @default 64 MiB */
+  /** Level passed to the compressor, checked against its `levels`. @default the compressor's own default */
+  compressionLevel?: number
+  /** An entry whose payload would exceed this many bytes (once decompressed) is refused. @default 64 MiB */
   maxDecompressedBytes?: number
   /** Optional encryption after compression. */
   encryptor?: Encryptor
-  /** Extra serializers and compressors that old entries may have been written with. */
-  readers?: { serializers?: Serializer[]; compressors?: Compressor[] }
+  /**
+   * Extra serializers and compressors that old entries may have been written with. The JSON serializer
+   * and the configured serializer and compressor are always readers.
+   */
+  readers?: { serializers?: readonly Serializer[]; compressors?: readonly Compressor[] }
 }
 
-/** Counters a codec keeps about compression. */
+/** Counters a codec keeps about compression of the entries it wrote. */
 export interface CodecStats {
+  /** Entries written compressed. */
   compressed: number
+  /** Entries written raw: at or below the threshold, no compressor, or incompressible. */
   uncompressed: number
+  /** Entries above the threshold whose compressed form was not smaller, so they were written raw. */
+  incompressible: number
+  /** Serialized bytes of the entries written compressed, before compression. */
   bytesBeforeCompression: number
+  /** Bytes of the same entries after compression. */
   bytesAfterCompression: number
 }
 
 /** A codec that also reports compression figures. */
 export interface StatefulCodec extends Codec {
+  /** A snapshot of the compression counters. */
   stats(): CodecStats
 }
 
-function checkByteOption(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new ValidationError(
-      `createCodec option ${name} must be a non-negative integer of bytes`,
-      'INVALID_OPTION',
-    )
+function invalid(message: string): never {
+  throw new ValidationError(`createCodec: ${message}`, 'INVALID_OPTION')
+}
+
+function checkBytes(name: string, value: unknown, allowInfinity: boolean): number {
+  const ok =
+    typeof value === 'number' &&
+    value >= 0 &&
+    (Number.isInteger(value) || (allowInfinity && value === Number.POSITIVE_INFINITY))
+  if (!ok)
+    invalid(`option ${name} must be a non-negative integer of bytes${allowInfinity ? ' or Infinity' : ''}`)
+  return value as number
+}
+
+function checkId(name: string, part: { id?: unknown } | undefined): void {
+  if (part === undefined) return
+  if (typeof part?.id !== 'string' || part.id === '' || utf8Length(part.id) > 255) {
+    invalid(`${name}.id must be a non-empty string of at most 255 bytes`)
   }
-  return value
+}
+
+function checkLevel(level: unknown, compressor: Compressor | undefined): number | undefined {
+  if (level === undefined) return undefined
+  if (!compressor) invalid('option compressionLevel needs a compressor')
+  const range = compressor.levels
+  if (typeof level !== 'number' || !Number.isInteger(level))
+    invalid('option compressionLevel must be an integer')
+  if (range && (level < range.min || level > range.max)) {
+    invalid(`option compressionLevel must be between ${range.min} and ${range.max} for "${compressor.id}"`)
+  }
+  return level
 }
 
 /** Composes serializer, compressor and encryptor into the envelope pipeline. */
 export function createCodec(options: CodecOptions = {}): StatefulCodec {
   const serializer = options.serializer ?? jsonSerializer()
-  const compressor = options.compressor
-  const threshold = checkByteOption(
+  const { compressor, encryptor } = options
+  checkId('serializer', serializer)
+  checkId('compressor', compressor)
+  if (encryptor && (typeof encryptor.keyId !== 'string' || encryptor.keyId === '')) {
+    invalid('encryptor.keyId must be a non-empty string')
+  }
+  const threshold = checkBytes(
     'compressionThreshold',
     options.compressionThreshold ?? CODEC_DEFAULTS.compressionThreshold,
+    true,
   )
-  const maxDecompressed = checkByteOption(
+  const maxDecompressed = checkBytes(
     'maxDecompressedBytes',
     options.maxDecompressedBytes ?? CODEC_DEFAULTS.maxDecompressedBytes,
+    false,
   )
-  const encryptor = options.encryptor
+  const level = checkLevel(options.compressionLevel, compressor)
+  // Later entries win, so the configured serializer and compressor take precedence over readers.
   const serializers = new Map<string, Serializer>()
-  for (const s of [...(options.readers?.serializers ?? []), serializer]) serializers.set(s.id, s)
+  for (const s of [jsonSerializer(), ...(options.readers?.serializers ?? []), serializer]) {
+    checkId('readers.serializers[]', s)
+    serializers.set(s.id, s)
+  }
   const compressors = new Map<string, Compressor>()
   for (const c of [...(options.readers?.compressors ?? []), ...(compressor ? [compressor] : [])]) {
+    checkId('readers.compressors[]', c)
     compressors.set(c.id, c)
   }
   const counters: CodecStats = {
     compressed: 0,
     uncompressed: 0,
+    incompressible: 0,
     bytesBeforeCompression: 0,
     bytesAfterCompression: 0,
+  }
+
+  const compress = (payload: Uint8Array): Uint8Array | undefined => {
+    if (!compressor || payload.length <= threshold) return undefined
+    const packed = compressor.compress(payload, level)
+    // Incompressible data stays raw (and cached): a bigger "compressed" copy helps nobody.
+    if (packed.length >= payload.length) {
+      counters.incompressible++
+      return undefined
+    }
+    counters.compressed++
+    counters.bytesBeforeCompression += payload.length
+    counters.bytesAfterCompression += packed.length
+    return packed
   }
 
   return {
     serializer,
     async seal(payload: Uint8Array, meta: EntryMeta): Promise<Uint8Array> {
-      let body = payload
-      let flags = 0
-      let compressorId = ''
-      if (compressor && payload.length > threshold) {
-        const packed = compressor.compress(payload)
-        counters.compressed++
-        counters.bytesBeforeCompression += payload.length
-        counters.bytesAfterCompression += packed.length
-        // Incompressible data stays raw: a bigger "compressed" copy helps nobody.
-        if (packed.length < payload.length) {
-          body = packed
-          flags |= FLAG_COMPRESSED
-          compressorId = compressor.id
-        }
-      } else {
-        counters.uncompressed++
-      }
-      let keyId = ''
-      if (encryptor) {
-        body = await encryptor.encrypt(body)
-        flags |= FLAG_ENCRYPTED
-        keyId = encryptor.keyId
-      }
-      return writeEnvelope({ flags, serializerId: serializer.id, compressorId, keyId, meta, payload: body })
+      const packed = compress(payload)
+      if (!packed) counters.uncompressed++
+      const flags = (packed ? FLAG_COMPRESSED : 0) | (encryptor ? FLAG_ENCRYPTED : 0)
+      const header = encodeEnvelopeHeader({
+        flags,
+        serializerId: serializer.id,
+        compressorId: packed ? compressor!.id : '',
+        keyId: encryptor ? encryptor.keyId : '',
+        meta,
+      })
+      let body = packed ?? payload
+      // The header is authenticated with the ciphertext: nobody can change expiry or tags unnoticed.
+      if (encryptor) body = await encryptor.encrypt(body, header)
+      return joinEnvelope(header, body)
     },
     async open(bytes: Uint8Array): Promise<DecodedEntry> {
       const envelope = readEnvelope(bytes)
+      const serializerReader = serializers.get(envelope.serializerId)
+      if (!serializerReader) throw new CorruptEntryError(`Unknown serializer "${envelope.serializerId}"`)
+      const compressorReader = envelope.compressorId ? compressors.get(envelope.compressorId) : undefined
+      if (envelope.compressorId && !compressorReader) {
+        throw new CorruptEntryError(`Unknown compressor "${envelope.compressorId}"`)
+      }
       let body = envelope.payload
       if (envelope.flags & FLAG_ENCRYPTED) {
         if (!encryptor) throw new CorruptEntryError('Entry is encrypted but no encryptor is configured')
         try {
-          body = await encryptor.decrypt(body, envelope.keyId)
+          body = await encryptor.decrypt(body, envelope.keyId, envelope.header)
         } catch (error) {
           throw new CorruptEntryError(`Cannot decrypt entry (key id "${envelope.keyId}")`, { cause: error })
         }
       }
-      if (envelope.flags & FLAG_COMPRESSED) {
-        const reader = compressors.get(envelope.compressorId)
-        if (!reader) throw new CorruptEntryError(`Unknown compressor "${envelope.compressorId}"`)
+      if (compressorReader) {
         try {
-          body = reader.decompress(body, maxDecompressed)
+          body = compressorReader.decompress(body, maxDecompressed)
         } catch (error) {
           throw new CorruptEntryError('Cannot decompress entry', { cause: error })
         }
       }
-      const reader = serializers.get(envelope.serializerId)
-      if (!reader) throw new CorruptEntryError(`Unknown serializer "${envelope.serializerId}"`)
+      if (body.length > maxDecompressed) {
+        throw new CorruptEntryError(`Entry payload is above maxDecompressedBytes (${maxDecompressed})`)
+      }
       try {
-        return { value: reader.deserialize(body), meta: envelope.meta }
+        return { value: serializerReader.deserialize(body), meta: envelope.meta }
       } catch (error) {
         throw new CorruptEntryError('Cannot deserialize entry', { cause: error })
       }

@@ -22,6 +22,13 @@ function replacer(this: unknown, _key: string, value: unknown): unknown {
       if (value instanceof Map) reject('a Map')
       if (value instanceof Set) reject('a Set')
       if (ArrayBuffer.isView(value)) reject('a typed array or Buffer')
+      // These would silently become {} in JSON.
+      if (value instanceof ArrayBuffer) reject('an ArrayBuffer')
+      if (value instanceof RegExp) reject('a RegExp')
+      if (value instanceof Error) reject('an Error')
+      if (value instanceof WeakMap || value instanceof WeakSet || value instanceof Promise) {
+        reject('a WeakMap, WeakSet or Promise')
+      }
       return value
     default:
       return value
@@ -30,7 +37,9 @@ function replacer(this: unknown, _key: string, value: unknown): unknown {
 
 /**
  * The default serializer: JSON text. Dates come back as ISO strings, `undefined` object fields
- * are dropped, `NaN`/`Infinity` become `null`; in L1 and L2 alike.
+ * are dropped, `NaN`/`Infinity`/`-0` become `null`/`null`/`0`, class instances plain objects; in L1
+ * and L2 alike. Values JSON would drop or mangle silently (Map, Set, BigInt, binary, RegExp, Error,
+ * functions, symbols, cycles) are a `ValidationError`.
  */
 export function jsonSerializer(): Serializer {
   return {

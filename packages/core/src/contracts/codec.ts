@@ -12,7 +12,10 @@ export interface Serializer {
 export interface Compressor {
   /** Stable id written into the envelope (for example `fflate-deflate`). */
   readonly id: string
-  compress(bytes: Uint8Array): Uint8Array
+  /** Levels `compress` accepts, if it has levels; `createCodec` checks `compressionLevel` against them. */
+  readonly levels?: { readonly min: number; readonly max: number }
+  /** Compresses at `level` (the compressor's own default when omitted). Never depends on the level to read back. */
+  compress(bytes: Uint8Array, level?: number): Uint8Array
   /** Throws when the output would exceed `maxBytes` (a decompression bomb) or the input is corrupt. */
   decompress(bytes: Uint8Array, maxBytes: number): Uint8Array
 }
@@ -48,7 +51,8 @@ export interface Codec {
 export interface Encryptor {
   /** Id of the key used for new entries; written into the envelope so keys can rotate. */
   readonly keyId: string
-  encrypt(plain: Uint8Array): Promise<Uint8Array>
-  /** Rejects for an unknown key id or a tampered ciphertext. */
-  decrypt(cipher: Uint8Array, keyId: string): Promise<Uint8Array>
+  /** Encrypts with the current key; `aad` (the envelope header) is authenticated but not encrypted. */
+  encrypt(plain: Uint8Array, aad: Uint8Array): Promise<Uint8Array>
+  /** Rejects for an unknown key id, a wrong key, or a tampered ciphertext or `aad`. */
+  decrypt(cipher: Uint8Array, keyId: string, aad: Uint8Array): Promise<Uint8Array>
 }

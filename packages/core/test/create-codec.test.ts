@@ -1,0 +1,75 @@
+import { describe, expect, test } from 'vitest'
+import {
+  CorruptEntryError,
+  createCodec,
+  type EntryMeta,
+  jsonSerializer,
+  type Serializer,
+  utf8Encode,
+  ValidationError,
+} from '../src/index'
+
+const meta: EntryMeta = { createdAt: 1, expiresAt: 10, staleUntil: 20, tags: ['t'] }
+const payload = (value: unknown) => jsonSerializer().serialize(value)
+
+// A second serializer id over the same JSON text, standing in for "the serializer old entries used".
+const legacyJson = (): Serializer => ({ ...jsonSerializer(), id: 'legacy-json' })
+
+describe('createCodec', () => {
+  test('opens what it sealed, with meta', async () => {
+    const codec = createCodec()
+    const opened = await codec.open(await codec.seal(payload({ a: [1, 'é'] }), meta))
+    expect(opened).toEqual({ value: { a: [1, 'é'] }, meta })
+  })
+
+  test('always reads JSON entries, even when configured with another serializer', async () => {
+    const written = await createCodec().seal(payload({ a: 1 }), meta)
+    const reader = createCodec({ serializer: legacyJson() })
+    expect((await reader.open(written)).value).toEqual({ a: 1 })
+  })
+
+  test('reads entries of a serializer listed in readers, and refuses unknown ones', async () => {
+    const written = await createCodec({ serializer: legacyJson() }).seal(payload('x'), meta)
+    await expect(createCodec().open(written)).rejects.toThrow(/Unknown serializer "legacy-json"/)
+    const reader = createCodec({ readers: { serializers: [legacyJson()] } })
+    expect((await reader.open(written)).value).toBe('x')
+  })
+
+  test('refuses a payload above maxDecompressedBytes even when stored raw', async () => {
+    const written = await createCodec().seal(payload('x'.repeat(100)), meta)
+    await expect(createCodec({ maxDecompressedBytes: 50 }).open(written)).rejects.toThrow(CorruptEntryError)
+  })
+
+  test('turns a payload its serializer cannot read into a CorruptEntryError', async () => {
+    const codec = createCodec()
+    const written = await codec.seal(utf8Encode('{not json'), meta)
+    await expect(codec.open(written)).rejects.toThrow(CorruptEntryError)
+  })
+
+  test('counts uncompressed writes without a compressor', async () => {
+    const codec = createCodec()
+    await codec.seal(payload('x'.repeat(5000)), meta)
+    expect(codec.stats()).toEqual({
+      compressed: 0,
+      uncompressed: 1,
+      incompressible: 0,
+      bytesBeforeCompression: 0,
+      bytesAfterCompression: 0,
+    })
+  })
+
+  test.each([
+    [{ compressionThreshold: -1 }, /compressionThreshold/],
+    [{ compressionThreshold: 1.5 }, /compressionThreshold/],
+    [{ maxDecompressedBytes: Infinity }, /maxDecompressedBytes/],
+    [{ compressionLevel: 3 }, /compressionLevel needs a compressor/],
+    [{ serializer: { ...jsonSerializer(), id: '' } }, /serializer.id/],
+  ])('rejects bad options %o', (options, message) => {
+    expect(() => createCodec(options as never)).toThrow(ValidationError)
+    expect(() => createCodec(options as never)).toThrow(message)
+  })
+
+  test('accepts an infinite threshold (compression off, old entries still readable)', () => {
+    expect(() => createCodec({ compressionThreshold: Infinity })).not.toThrow()
+  })
+})
