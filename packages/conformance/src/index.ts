@@ -1,3 +1,11 @@
 export { type CacheConformanceOptions, cacheConformance } from './cache-conformance'
+export { compressorConformance, noiseBytes, proseBytes } from './compressor-conformance'
 export { bytes, randomPrefix, text, waitFor } from './helpers'
+export {
+  type SerializerConformanceOptions,
+  type SerializerExpectation,
+  serializerConformance,
+  serializerTypeTable,
+} from './serializer-conformance'
 export { type StoreConformanceOptions, storeConformance } from './store-conformance'
+export { TRICKY_VALUES, type TrickyValue } from './tricky-values'

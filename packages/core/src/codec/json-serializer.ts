@@ -10,7 +10,7 @@ function reject(what: string): never {
 }
 
 // Refuses values JSON would silently drop or mangle, so the cache never stores something else than given.
-function replacer(this: unknown, _key: string, value: unknown): unknown {
+function replacer(this: unknown, key: string, value: unknown): unknown {
   switch (typeof value) {
     case 'function':
       return reject('a function')
@@ -18,18 +18,21 @@ function replacer(this: unknown, _key: string, value: unknown): unknown {
       return reject('a symbol')
     case 'bigint':
       return reject('a BigInt')
-    case 'object':
-      if (value instanceof Map) reject('a Map')
-      if (value instanceof Set) reject('a Set')
-      if (ArrayBuffer.isView(value)) reject('a typed array or Buffer')
+    case 'object': {
+      // `value` is already the result of toJSON (a Buffer arrives as { type, data }): check the original.
+      const original = (this as Record<string, unknown>)[key]
+      if (original instanceof Map) reject('a Map')
+      if (original instanceof Set) reject('a Set')
+      if (ArrayBuffer.isView(original)) reject('a typed array or Buffer')
       // These would silently become {} in JSON.
-      if (value instanceof ArrayBuffer) reject('an ArrayBuffer')
-      if (value instanceof RegExp) reject('a RegExp')
-      if (value instanceof Error) reject('an Error')
-      if (value instanceof WeakMap || value instanceof WeakSet || value instanceof Promise) {
+      if (original instanceof ArrayBuffer) reject('an ArrayBuffer')
+      if (original instanceof RegExp) reject('a RegExp')
+      if (original instanceof Error) reject('an Error')
+      if (original instanceof WeakMap || original instanceof WeakSet || original instanceof Promise) {
         reject('a WeakMap, WeakSet or Promise')
       }
       return value
+    }
     default:
       return value
   }

@@ -1,0 +1,31 @@
+import type { SerializerConformanceOptions } from '../src/index'
+
+/** What the default JSON serializer declares for the tricky values (shown in the core README). */
+export const JSON_EXPECTATIONS: SerializerConformanceOptions['expectations'] = {
+  'negative-zero': { becomes: 0, as: '`0`' },
+  nan: { becomes: null, as: '`null`' },
+  infinity: { becomes: [null, null], as: '`null`' },
+  'undefined-property': { becomes: { a: 1 }, as: 'absent (property dropped)' },
+  'undefined-in-array': { becomes: [1, null, 3], as: '`null`' },
+  'sparse-array': { becomes: [1, null, 3], as: '`null` in the hole' },
+  date: { becomes: '2024-02-29T12:30:15.123Z', as: 'an ISO 8601 string' },
+  'invalid-date': { becomes: null, as: '`null`' },
+  map: 'rejects',
+  set: 'rejects',
+  'nested-collections': 'rejects',
+  bigint: 'rejects',
+  'big-bigint': 'rejects',
+  uint8array: 'rejects',
+  buffer: 'rejects',
+  'typed-arrays': 'rejects',
+  'array-buffer': 'rejects',
+  regexp: 'rejects',
+  error: 'rejects',
+  'class-instance': { becomes: { x: 1, y: 2 }, as: 'a plain object (own enumerable fields)' },
+  'null-prototype': { becomes: { a: 1 }, as: 'a plain object' },
+  function: 'rejects',
+  'nested-function': 'rejects',
+  symbol: 'rejects',
+  'nested-symbol': 'rejects',
+  cycle: 'rejects',
+}
