@@ -1,6 +1,7 @@
 export { type CacheConformanceOptions, cacheConformance } from './cache-conformance'
 export { compressorConformance, noiseBytes, proseBytes } from './compressor-conformance'
 export { bytes, randomPrefix, text, waitFor } from './helpers'
+export { JSON_SERIALIZER_EXPECTATIONS } from './json-expectations'
 export {
   type SerializerConformanceOptions,
   type SerializerExpectation,

@@ -64,7 +64,7 @@ export const TRICKY_VALUES: readonly TrickyValue[] = [
   },
   { name: 'undefined-in-array', label: 'undefined inside an array', make: () => [1, undefined, 3] },
   { name: 'sparse-array', label: 'sparse array (hole)', make: () => [1, , 3] },
-  { name: 'proto-key', label: 'own "__proto__" key (from JSON.parse)', make: protoKey },
+  { name: 'proto-key', label: 'own `__proto__` key (from JSON.parse)', make: protoKey },
   { name: 'date', label: 'Date', make: () => new Date(Date.UTC(2024, 1, 29, 12, 30, 15, 123)) },
   { name: 'invalid-date', label: 'invalid Date', make: () => new Date(Number.NaN) },
   {

@@ -1,5 +1,4 @@
 import { jsonSerializer } from '@cache/core'
-import { serializerConformance } from '../src/index'
-import { JSON_EXPECTATIONS } from './json-expectations'
+import { JSON_SERIALIZER_EXPECTATIONS, serializerConformance } from '../src/index'
 
-serializerConformance('jsonSerializer', jsonSerializer, { expectations: JSON_EXPECTATIONS })
+serializerConformance('jsonSerializer', jsonSerializer, { expectations: JSON_SERIALIZER_EXPECTATIONS })

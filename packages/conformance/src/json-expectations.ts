@@ -1,7 +1,7 @@
-import type { SerializerConformanceOptions } from '../src/index'
+import type { SerializerConformanceOptions } from './serializer-conformance'
 
-/** What the default JSON serializer declares for the tricky values (shown in the core README). */
-export const JSON_EXPECTATIONS: SerializerConformanceOptions['expectations'] = {
+/** What the default JSON serializer declares for the tricky values (the README tables show it). */
+export const JSON_SERIALIZER_EXPECTATIONS: SerializerConformanceOptions['expectations'] = {
   'negative-zero': { becomes: 0, as: '`0`' },
   nan: { becomes: null, as: '`null`' },
   infinity: { becomes: [null, null], as: '`null`' },

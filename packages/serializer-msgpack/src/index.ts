@@ -1,0 +1,1 @@
+export { msgpackSerializer } from './msgpack-serializer'

@@ -1,0 +1,19 @@
+import type { SerializerConformanceOptions } from '@cache/conformance'
+
+/** What msgpackSerializer declares for the tricky values (shown in the README). */
+export const MSGPACK_EXPECTATIONS: SerializerConformanceOptions['expectations'] = {
+  'lone-surrogate': 'rejects',
+  'negative-zero': { becomes: 0, as: '`0`' },
+  'sparse-array': { becomes: [1, undefined, 3], as: '`undefined` in the hole' },
+  'proto-key': {
+    becomes: { __proto_: { polluted: true }, ok: 1 },
+    as: 'key `__proto_` (msgpackr guards against prototype pollution)',
+  },
+  'class-instance': { becomes: { x: 1, y: 2 }, as: 'a plain object (own enumerable fields)' },
+  'null-prototype': { becomes: { a: 1 }, as: 'a plain object' },
+  function: 'rejects',
+  'nested-function': 'rejects',
+  symbol: 'rejects',
+  'nested-symbol': 'rejects',
+  cycle: 'rejects',
+}
