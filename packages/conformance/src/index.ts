@@ -1,5 +1,5 @@
 export { type CacheConformanceOptions, cacheConformance } from './cache-conformance'
-export { compressorConformance, noiseBytes, proseBytes } from './compressor-conformance'
+export { compressorConformance, noiseBytes, proseBytes, sameBytes } from './compressor-conformance'
 export { bytes, randomPrefix, text, waitFor } from './helpers'
 export { JSON_SERIALIZER_EXPECTATIONS } from './json-expectations'
 export {
