@@ -80,7 +80,11 @@ describe('createCodec with fflateCompressor', () => {
     const zeros = new Uint8Array(1024 * 1024)
     for (let i = 0; i < 16; i++) deflate.push(zeros, i === 15)
     const payload = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-    parts.reduce((at, p) => (payload.set(p, at), at + p.length), 0)
+    let at = 0
+    for (const part of parts) {
+      payload.set(part, at)
+      at += part.length
+    }
     const now = Date.now()
     await store.set(
       'fz:bomb',
@@ -98,7 +102,7 @@ describe('createCodec with fflateCompressor', () => {
     expect(await cache.get('bomb')).toBeUndefined()
     expect(errors).toHaveLength(1)
     expect(errors[0]).toBeInstanceOf(CorruptEntryError)
-    expect((errors[0]?.cause as Error).name).toBe('DecompressionLimitError')
+    expect((errors[0]!.cause as Error).name).toBe('DecompressionLimitError')
     expect(await store.get('fz:bomb')).toBeUndefined()
   })
 
