@@ -67,7 +67,16 @@ export async function startTcpProxy(port: number, targetPort = 6379): Promise<Tc
     for (const socket of sockets) socket.destroy()
     sockets.clear()
   }
-  await listen()
+  // A port still held by a test process that is just exiting frees up shortly; anything else is a real clash.
+  for (const deadline = Date.now() + 3_000; ; ) {
+    try {
+      await listen()
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
