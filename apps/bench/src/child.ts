@@ -1,0 +1,61 @@
+import type { ChildResult, ChildSpec } from './lib/fork'
+import { connectRedis, deletePrefix, REDIS_URL } from './lib/redis'
+import { TARGETS } from './targets/registry'
+import type { BenchCache } from './targets/types'
+import { WORKLOADS } from './workloads/registry'
+
+const slug = (name: string) =>
+  name
+    .replace(/[^a-z0-9]+/gi, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase()
+
+async function main(spec: ChildSpec): Promise<ChildResult> {
+  const workload = WORKLOADS[spec.workload]
+  const target = TARGETS[spec.target]
+  if (!workload || !target) return { ok: false, error: `unknown workload or target: ${JSON.stringify(spec)}` }
+  const prefix = `bench:${spec.runId}:${workload.id}:${slug(target.name)}:${spec.rep}:`
+  const opened: BenchCache[] = []
+  try {
+    const metrics = await workload.run({
+      quick: spec.quick,
+      prefix,
+      redisUrl: REDIS_URL,
+      rep: spec.rep,
+      runId: spec.runId,
+      target: target.name,
+      args: spec.args ?? {},
+      async open(overrides = {}) {
+        const cache = await target.create(workload.mode, {
+          prefix: overrides.prefix ?? prefix,
+          l1Items: workload.l1Items,
+          redisUrl: overrides.redisUrl ?? REDIS_URL,
+          ...(workload.ours ? { ours: workload.ours } : {}),
+        })
+        opened.push(cache)
+        return cache
+      },
+    })
+    return { ok: true, metrics }
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }
+  } finally {
+    // A client stuck on a dead connection must not keep the child alive.
+    const closing = Promise.allSettled(opened.map((c) => c.close()))
+    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2_000))])
+    // The helper of a two-process run leaves cleanup to the main child.
+    if (workload.mode !== 'memory' && spec.args?.role !== 'helper') {
+      const redis = connectRedis()
+      await deletePrefix(redis, prefix).catch(() => {})
+      redis.disconnect()
+    }
+  }
+}
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec
+const result = await main(spec)
+if (process.send) process.send(result, () => process.exit(0))
+else {
+  console.log(JSON.stringify(result))
+  process.exit(0)
+}

@@ -1,0 +1,48 @@
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+/** What the parent tells a child to run. */
+export interface ChildSpec {
+  workload: string
+  target: string
+  quick: boolean
+  runId: string
+  rep: number
+  args?: Record<string, unknown>
+}
+
+/** What a child sends back. */
+export type ChildResult = { ok: true; metrics: Record<string, number> } | { ok: false; error: string }
+
+const CHILD_PATH = fileURLToPath(new URL('../child.ts', import.meta.url))
+
+/**
+ * Runs one workload for one target in a fresh Node process (same flags as this one, so the same
+ * loader and export conditions), and resolves with what it reports. Never rejects.
+ */
+export function runChild(
+  spec: ChildSpec,
+  options: { timeoutMs: number; execArgv?: string[] },
+): Promise<ChildResult> {
+  return new Promise((resolve) => {
+    const child = fork(CHILD_PATH, [JSON.stringify(spec)], {
+      execArgv: options.execArgv ?? process.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    let result: ChildResult | undefined
+    const timer = setTimeout(() => {
+      result ??= { ok: false, error: `timed out after ${options.timeoutMs} ms` }
+      child.kill('SIGKILL')
+    }, options.timeoutMs)
+    child.on('message', (message) => {
+      result ??= message as ChildResult
+    })
+    child.on('error', (error) => {
+      result ??= { ok: false, error: error.message }
+    })
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      resolve(result ?? { ok: false, error: `exited with ${signal ?? code} before reporting` })
+    })
+  })
+}

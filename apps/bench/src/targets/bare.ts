@@ -1,0 +1,113 @@
+import { Redis } from 'ioredis'
+import { LRUCache } from 'lru-cache'
+import type { BenchCache, Mode, TargetContext, TargetDefinition } from './types'
+
+/** Bare lru-cache; `getOrSet` is the get-then-set a user writes by hand. */
+export const lruCacheTarget: TargetDefinition = {
+  name: 'lru-cache',
+  modes: ['memory'],
+  async create(_mode, context) {
+    const lru = new LRUCache<string, {}>({ max: context.l1Items })
+    return {
+      get: (key) => lru.get(key),
+      set: (key, value, ttlMs) => lru.set(key, value as {}, { ttl: ttlMs }),
+      async getOrSet(key, loader, ttlMs) {
+        const hit = lru.get(key)
+        if (hit !== undefined) return hit
+        const value = (await loader()) as {}
+        lru.set(key, value, { ttl: ttlMs })
+        return value
+      },
+      async close() {},
+    }
+  },
+}
+
+function bareRedis(redis: Redis, prefix: string): BenchCache {
+  const get = async (key: string) => {
+    const raw = await redis.get(prefix + key)
+    return raw === null ? undefined : JSON.parse(raw)
+  }
+  const set = (key: string, value: unknown, ttlMs: number) =>
+    redis.set(prefix + key, JSON.stringify(value), 'PX', ttlMs)
+  return {
+    get,
+    set,
+    async getOrSet(key, loader, ttlMs) {
+      const hit = await get(key)
+      if (hit !== undefined) return hit
+      const value = await loader()
+      await set(key, value, ttlMs)
+      return value
+    },
+    async getMany(keys) {
+      const raws = await redis.mget(keys.map((k) => prefix + k))
+      return raws.map((raw) => (raw === null ? undefined : JSON.parse(raw)))
+    },
+    async close() {
+      redis.disconnect()
+    },
+  }
+}
+
+/** Bare ioredis with JSON, one connection, no auto-pipelining. */
+export const ioredisTarget: TargetDefinition = {
+  name: 'ioredis',
+  modes: ['l2'],
+  async create(_mode, context) {
+    return bareRedis(new Redis(context.redisUrl), context.prefix)
+  },
+}
+
+/** Bare ioredis with `enableAutoPipelining`. */
+export const ioredisAutoTarget: TargetDefinition = {
+  name: 'ioredis (auto-pipelining)',
+  modes: ['l2'],
+  async create(_mode, context) {
+    return bareRedis(new Redis(context.redisUrl, { enableAutoPipelining: true }), context.prefix)
+  },
+}
+
+/** The floor: lru-cache in front of ioredis, as a user would write it in 30 lines. */
+export const handRolledTarget: TargetDefinition = {
+  name: 'hand-rolled lru+ioredis',
+  modes: ['tiered'],
+  async create(_mode: Mode, context: TargetContext) {
+    const lru = new LRUCache<string, {}>({ max: context.l1Items })
+    const redis = new Redis(context.redisUrl)
+    let hits = 0
+    let misses = 0
+    const get = async (key: string) => {
+      const hit = lru.get(key)
+      if (hit !== undefined) {
+        hits++
+        return hit
+      }
+      misses++
+      const raw = await redis.get(context.prefix + key)
+      if (raw === null) return undefined
+      const value = JSON.parse(raw)
+      lru.set(key, value)
+      return value
+    }
+    const set = async (key: string, value: unknown, ttlMs: number) => {
+      await redis.set(context.prefix + key, JSON.stringify(value), 'PX', ttlMs)
+      lru.set(key, value as {}, { ttl: ttlMs })
+    }
+    return {
+      get,
+      set,
+      async getOrSet(key, loader, ttlMs) {
+        const hit = await get(key)
+        if (hit !== undefined) return hit
+        const value = await loader()
+        await set(key, value, ttlMs)
+        return value
+      },
+      l1Counts: () => ({ hits, misses }),
+      async close() {
+        redis.disconnect()
+      },
+    }
+  },
+}

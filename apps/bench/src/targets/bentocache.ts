@@ -1,0 +1,31 @@
+import { BentoCache, bentostore } from 'bentocache'
+import { memoryDriver } from 'bentocache/drivers/memory'
+import { redisDriver } from 'bentocache/drivers/redis'
+import { Redis } from 'ioredis'
+import type { TargetDefinition } from './types'
+
+/** bentocache with its default options (its memory driver serializes entries). */
+export const bentocacheTarget: TargetDefinition = {
+  name: 'bentocache',
+  modes: ['memory', 'l2', 'tiered'],
+  async create(mode, context) {
+    const redis = mode === 'memory' ? undefined : new Redis(context.redisUrl)
+    let store = bentostore()
+    if (mode !== 'l2') store = store.useL1Layer(memoryDriver({ maxItems: context.l1Items }))
+    if (redis) store = store.useL2Layer(redisDriver({ connection: redis }))
+    const bento = new BentoCache({
+      default: 'bench',
+      prefix: context.prefix.slice(0, -1),
+      stores: { bench: store },
+    })
+    return {
+      get: (key) => bento.get({ key }),
+      set: (key, value, ttlMs) => bento.set({ key, value, ttl: ttlMs }),
+      getOrSet: (key, loader, ttlMs) => bento.getOrSet({ key, factory: loader, ttl: ttlMs }),
+      async close() {
+        await bento.disconnectAll()
+        redis?.disconnect()
+      },
+    }
+  },
+}

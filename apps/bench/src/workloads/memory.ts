@@ -1,0 +1,69 @@
+import { hotLoop } from '../lib/loops'
+import { uniformSamples } from '../lib/random'
+import { kbObject } from '../lib/values'
+import type { Workload } from './types'
+
+const HOUR_MS = 3_600_000
+
+async function hotKeys(quick: boolean) {
+  const count = 10_000
+  const keys = Array.from({ length: count }, (_, i) => `user:${i}`)
+  const order = uniformSamples(count, 1 << 16, 7)
+  return { keys, order, mask: order.length - 1, durationMs: quick ? 150 : 1_000, warmupMs: quick ? 50 : 300 }
+}
+
+/** W1: L1 hot `get` of 10k keys holding 1 KB objects. */
+export const w1: Workload = {
+  id: 'W1',
+  title: 'L1 hot get, 10k keys, 1 KB objects',
+  mode: 'memory',
+  targets: ['lru-cache', 'ours (@cache/*)', 'bentocache', 'cache-manager', 'cacheable'],
+  baseline: 'lru-cache',
+  ratioMetric: 'opsPerSec',
+  columns: [{ metric: 'opsPerSec', label: 'ops/s', digits: 0 }],
+  l1Items: 20_000,
+  async run(context) {
+    const cache = await context.open()
+    const { keys, order, mask, durationMs, warmupMs } = await hotKeys(context.quick)
+    for (const [i, key] of keys.entries()) await cache.set(key, kbObject(i), HOUR_MS)
+    for (const key of keys.slice(0, 10)) {
+      if ((await cache.get(key)) === undefined) throw new Error(`${context.target} lost ${key}`)
+    }
+    const result = await hotLoop((i) => cache.get(keys[order[i & mask]!]!), durationMs, warmupMs)
+    return { opsPerSec: result.opsPerSec }
+  },
+}
+
+/** W1b: hot `getOrSet` that always hits. */
+export const w1b: Workload = {
+  id: 'W1b',
+  title: 'L1 hot getOrSet (always hits), 10k keys, 1 KB objects',
+  mode: 'memory',
+  targets: ['lru-cache', 'ours (@cache/*)', 'bentocache', 'cache-manager', 'cacheable', 'cachified'],
+  baseline: 'lru-cache',
+  ratioMetric: 'opsPerSec',
+  columns: [{ metric: 'opsPerSec', label: 'ops/s', digits: 0 }],
+  l1Items: 20_000,
+  async run(context) {
+    const cache = await context.open()
+    const { keys, order, mask, durationMs, warmupMs } = await hotKeys(context.quick)
+    let loads = 0
+    const loaders = keys.map((_, i) => async () => {
+      loads++
+      return kbObject(i)
+    })
+    for (const [i, key] of keys.entries()) await cache.getOrSet(key, loaders[i]!, HOUR_MS)
+    const loadsAfterFill = loads
+    const result = await hotLoop(
+      (i) => {
+        const k = order[i & mask]!
+        return cache.getOrSet(keys[k]!, loaders[k]!, HOUR_MS)
+      },
+      durationMs,
+      warmupMs,
+    )
+    if (loads !== loadsAfterFill)
+      throw new Error(`${context.target} reloaded ${loads - loadsAfterFill} hot keys`)
+    return { opsPerSec: result.opsPerSec }
+  },
+}

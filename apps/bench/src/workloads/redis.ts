@@ -1,0 +1,153 @@
+import { concurrentLoop } from '../lib/loops'
+import { uniformSamples } from '../lib/random'
+import { connectRedis, storedBytes } from '../lib/redis'
+import { kbObject, llmResponse } from '../lib/values'
+import type { BenchCache } from '../targets/types'
+import type { Workload } from './types'
+
+const TTL_MS = 600_000
+
+async function fill(cache: BenchCache, keys: readonly string[], value: (i: number) => unknown) {
+  const concurrency = 32
+  let next = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < keys.length) {
+        const i = next++
+        await cache.set(keys[i]!, value(i), TTL_MS)
+      }
+    }),
+  )
+}
+
+const latencyColumns = [
+  { metric: 'opsPerSec', label: 'ops/s', digits: 0 },
+  { metric: 'p50Ms', label: 'p50 ms', digits: 2 },
+  { metric: 'p99Ms', label: 'p99 ms', digits: 2 },
+] as const
+
+/** W2: Redis only, 80 % get / 20 % set, 50 concurrent callers, 1 KB values. */
+export const w2: Workload = {
+  id: 'W2',
+  title: 'Redis (L2 only) 80/20 get/set, 50 concurrent callers, 1 KB values',
+  mode: 'l2',
+  targets: [
+    'ioredis',
+    'ioredis (auto-pipelining)',
+    'ours (@cache/*)',
+    'bentocache',
+    'cache-manager',
+    'cacheable',
+  ],
+  baseline: 'ioredis',
+  ratioMetric: 'opsPerSec',
+  columns: latencyColumns,
+  l1Items: 1_000,
+  async run(context) {
+    const cache = await context.open()
+    const count = context.quick ? 500 : 5_000
+    const keys = Array.from({ length: count }, (_, i) => `item:${i}`)
+    const values = keys.map((_, i) => kbObject(i))
+    await fill(cache, keys, (i) => values[i])
+    const order = uniformSamples(count, 1 << 16, 11)
+    const result = await concurrentLoop(
+      async (i) => {
+        const k = order[i & 0xffff]!
+        if (i % 5 === 0) await cache.set(keys[k]!, values[k], TTL_MS)
+        else if ((await cache.get(keys[k]!)) === undefined)
+          throw new Error(`${context.target} lost ${keys[k]}`)
+      },
+      { concurrency: 50, durationMs: context.quick ? 300 : 2_000, warmupMs: context.quick ? 100 : 500 },
+    )
+    return {
+      opsPerSec: result.opsPerSec,
+      p50Ms: result.latencies.percentile(50),
+      p99Ms: result.latencies.percentile(99),
+    }
+  },
+}
+
+/** W5: ~100 KB LLM-like responses through Redis, 80/20 get/set, 10 callers; stored bytes measured. */
+export const w5: Workload = {
+  id: 'W5',
+  title: '100 KB LLM-like responses via Redis (L2 only), 80/20 get/set, 10 callers',
+  mode: 'l2',
+  targets: ['ioredis', 'ours (@cache/*)', 'bentocache', 'cache-manager', 'cacheable'],
+  baseline: 'ioredis',
+  ratioMetric: 'opsPerSec',
+  columns: [
+    ...latencyColumns,
+    { metric: 'storedBytes', label: 'stored B/entry', digits: 0 },
+    { metric: 'storedRatio', label: 'stored / JSON', digits: 3 },
+  ],
+  l1Items: 1_000,
+  ours: { compression: true },
+  async run(context) {
+    const cache = await context.open()
+    const count = context.quick ? 10 : 50
+    const keys = Array.from({ length: count }, (_, i) => `answer:${i}`)
+    const values = keys.map((_, i) => llmResponse(100_000, i + 1))
+    const jsonBytes = values.reduce<number>((sum, v) => sum + Buffer.byteLength(JSON.stringify(v)), 0) / count
+    await fill(cache, keys, (i) => values[i])
+    const redis = connectRedis()
+    const stored = await storedBytes(redis, context.prefix)
+    redis.disconnect()
+    if (stored.keys < count) throw new Error(`${context.target} stored ${stored.keys} of ${count} entries`)
+    const order = uniformSamples(count, 1 << 16, 13)
+    const result = await concurrentLoop(
+      async (i) => {
+        const k = order[i & 0xffff]!
+        if (i % 5 === 0) await cache.set(keys[k]!, values[k], TTL_MS)
+        else if ((await cache.get(keys[k]!)) === undefined)
+          throw new Error(`${context.target} lost ${keys[k]}`)
+      },
+      { concurrency: 10, durationMs: context.quick ? 300 : 2_000, warmupMs: context.quick ? 100 : 300 },
+    )
+    const storedPerEntry = stored.bytes / stored.keys
+    return {
+      opsPerSec: result.opsPerSec,
+      p50Ms: result.latencies.percentile(50),
+      p99Ms: result.latencies.percentile(99),
+      storedBytes: storedPerEntry,
+      jsonBytes,
+      storedRatio: storedPerEntry / jsonBytes,
+    }
+  },
+}
+
+/** W6: batch read of 100 keys (getMany) against ioredis MGET; 10 concurrent callers. */
+export const w6: Workload = {
+  id: 'W6',
+  title: 'Batch read of 100 keys (Redis only, 1 KB values), 10 concurrent callers',
+  mode: 'l2',
+  targets: ['ioredis', 'ours (@cache/*)', 'cache-manager', 'cacheable'],
+  baseline: 'ioredis',
+  ratioMetric: 'opsPerSec',
+  columns: [
+    { metric: 'opsPerSec', label: 'batches/s', digits: 0 },
+    { metric: 'p50Ms', label: 'p50 ms', digits: 2 },
+    { metric: 'p99Ms', label: 'p99 ms', digits: 2 },
+  ],
+  l1Items: 1_000,
+  async run(context) {
+    const cache = await context.open()
+    if (!cache.getMany) throw new Error(`${context.target} has no batch read`)
+    const count = 1_000
+    const keys = Array.from({ length: count }, (_, i) => `row:${i}`)
+    await fill(cache, keys, kbObject)
+    const batches = Array.from({ length: count / 100 }, (_, b) => keys.slice(b * 100, b * 100 + 100))
+    const result = await concurrentLoop(
+      async (i) => {
+        const values = await cache.getMany!(batches[i % batches.length]!)
+        if (values.length !== 100 || values[99] === undefined)
+          throw new Error(`${context.target} batch incomplete`)
+      },
+      { concurrency: 10, durationMs: context.quick ? 300 : 1_500, warmupMs: context.quick ? 100 : 300 },
+    )
+    return {
+      opsPerSec: result.opsPerSec,
+      p50Ms: result.latencies.percentile(50),
+      p99Ms: result.latencies.percentile(99),
+    }
+  },
+}

@@ -1,0 +1,43 @@
+import type { BenchCache, Mode, OursOptions } from '../targets/types'
+
+/** What a workload gets in the child process. */
+export interface RunContext {
+  quick: boolean
+  /** Redis key prefix owned by this child; ends with ':'. */
+  prefix: string
+  redisUrl: string
+  rep: number
+  /** Id shared by every child of one bench run. */
+  runId: string
+  target: string
+  /** Creates the target's cache for this workload (overrides e.g. the Redis URL). */
+  open(overrides?: { redisUrl?: string; prefix?: string }): Promise<BenchCache>
+  /** Extra arguments from the parent (used by multi-process workloads). */
+  args: Record<string, unknown>
+}
+
+/** A column of a workload's table. */
+export interface Column {
+  metric: string
+  label: string
+  /** Digits after the decimal point. */
+  digits: number
+}
+
+/** One benchmark scenario, run once per target per repetition in a fresh child process. */
+export interface Workload {
+  id: string
+  title: string
+  mode: Mode
+  targets: readonly string[]
+  /** Target the ratio column compares to. */
+  baseline: string
+  /** Metric of the ratio column; higher is better unless `lowerIsBetter`. */
+  ratioMetric?: string
+  lowerIsBetter?: boolean
+  columns: readonly Column[]
+  /** L1 capacity in entries. */
+  l1Items: number
+  ours?: OursOptions
+  run(context: RunContext): Promise<Record<string, number>>
+}
