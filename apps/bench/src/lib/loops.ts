@@ -7,6 +7,13 @@ export interface LoopResult {
   opsPerSec: number
 }
 
+/** Result of a CPU-bound loop: throughput per wall second and per CPU second of this process. */
+export interface HotLoopResult extends LoopResult {
+  cpuMs: number
+  /** Operations per CPU second (user + system) of this process: steadier on a shared machine. */
+  opsPerCpuSec: number
+}
+
 /**
  * Runs `op(i)` one after another, awaiting each result (for sync libraries too, so every target pays
  * the same loop and microtask cost), for `warmupMs` unmeasured and then `durationMs` measured.
@@ -15,7 +22,7 @@ export async function hotLoop(
   op: (i: number) => unknown,
   durationMs: number,
   warmupMs: number,
-): Promise<LoopResult> {
+): Promise<HotLoopResult> {
   let i = 0
   const batch = 1024
   const run = async (ms: number) => {
@@ -31,8 +38,11 @@ export async function hotLoop(
     return { ops, elapsedMs: now - start }
   }
   await run(warmupMs)
+  const cpuBefore = process.cpuUsage()
   const { ops, elapsedMs } = await run(durationMs)
-  return { ops, elapsedMs, opsPerSec: (ops / elapsedMs) * 1000 }
+  const cpu = process.cpuUsage(cpuBefore)
+  const cpuMs = (cpu.user + cpu.system) / 1000
+  return { ops, elapsedMs, opsPerSec: (ops / elapsedMs) * 1000, cpuMs, opsPerCpuSec: (ops / cpuMs) * 1000 }
 }
 
 /** Result of a concurrent loop with per-call latencies. */

@@ -554,11 +554,16 @@ export class TieredCache {
     const remaining = meta.staleUntil - this.#now()
     if (remaining <= 0) return
     const frozen = deepFreeze(value)
+    // One literal with every field, in one order: all entries share a hidden class with in-object
+    // fields, so a hot hit reads them without a detour through a property backing store.
     const entry: L1Entry = {
-      ...meta,
+      createdAt: meta.createdAt,
+      expiresAt: meta.expiresAt,
+      staleUntil: meta.staleUntil,
+      tags: meta.tags,
       value: frozen ? value : undefined,
+      payload: frozen ? undefined : payload,
       size: payload.length + fullKey.length * 2 + 64,
-      ...(frozen ? {} : { payload }),
     }
     this.#l1.set(fullKey, entry, remaining === Number.POSITIVE_INFINITY ? undefined : remaining)
   }
