@@ -86,6 +86,28 @@ describe('tiers', () => {
     expect(calls).toBe(2)
   })
 
+  it('a stampede of getOrSet on a cold key reads L2 once, loads once, and counts one miss', async () => {
+    const store = mapStore()
+    let l2Reads = 0
+    const get = store.get.bind(store)
+    store.get = (key) => {
+      l2Reads++
+      return get(key)
+    }
+    const cache = await createCache({ store, l1: mapL1(), namespace: 'st' })
+    let loads = 0
+    const loader = async () => {
+      loads++
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      return { n: 1 }
+    }
+    const values = await Promise.all(Array.from({ length: 50 }, () => cache.getOrSet('cold', loader)))
+    expect(values.every((v) => v.n === 1)).toBe(true)
+    expect({ loads, l2Reads, misses: cache.stats().misses }).toEqual({ loads: 1, l2Reads: 1, misses: 1 })
+    expect(await cache.getOrSet('cold', loader)).toEqual({ n: 1 })
+    expect({ loads, l2Reads }).toEqual({ loads: 1, l2Reads: 1 })
+  })
+
   it('getOrSet returns what get would return later (the codec round trip), and caches nothing for undefined', async () => {
     const cache = await createCache({ store: mapStore(), l1: mapL1() })
     const when = new Date(0)

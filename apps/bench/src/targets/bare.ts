@@ -23,6 +23,12 @@ export const lruCacheTarget: TargetDefinition = {
   },
 }
 
+/** Connection errors are expected in the outage workload; ioredis would log each one. */
+export function quiet(redis: Redis): Redis {
+  redis.on('error', () => {})
+  return redis
+}
+
 function bareRedis(redis: Redis, prefix: string): BenchCache {
   const get = async (key: string) => {
     const raw = await redis.get(prefix + key)
@@ -55,7 +61,7 @@ export const ioredisTarget: TargetDefinition = {
   name: 'ioredis',
   modes: ['l2'],
   async create(_mode, context) {
-    return bareRedis(new Redis(context.redisUrl), context.prefix)
+    return bareRedis(quiet(new Redis(context.redisUrl)), context.prefix)
   },
 }
 
@@ -64,7 +70,7 @@ export const ioredisAutoTarget: TargetDefinition = {
   name: 'ioredis (auto-pipelining)',
   modes: ['l2'],
   async create(_mode, context) {
-    return bareRedis(new Redis(context.redisUrl, { enableAutoPipelining: true }), context.prefix)
+    return bareRedis(quiet(new Redis(context.redisUrl, { enableAutoPipelining: true })), context.prefix)
   },
 }
 
@@ -74,7 +80,7 @@ export const handRolledTarget: TargetDefinition = {
   modes: ['tiered'],
   async create(_mode: Mode, context: TargetContext) {
     const lru = new LRUCache<string, {}>({ max: context.l1Items })
-    const redis = new Redis(context.redisUrl)
+    const redis = quiet(new Redis(context.redisUrl))
     let hits = 0
     let misses = 0
     const get = async (key: string) => {

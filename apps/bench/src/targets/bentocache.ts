@@ -2,6 +2,7 @@ import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'
 import { redisDriver } from 'bentocache/drivers/redis'
 import { Redis } from 'ioredis'
+import { quiet } from './bare'
 import type { TargetDefinition } from './types'
 
 /** bentocache with its default options (its memory driver serializes entries). */
@@ -9,7 +10,7 @@ export const bentocacheTarget: TargetDefinition = {
   name: 'bentocache',
   modes: ['memory', 'l2', 'tiered'],
   async create(mode, context) {
-    const redis = mode === 'memory' ? undefined : new Redis(context.redisUrl)
+    const redis = mode === 'memory' ? undefined : quiet(new Redis(context.redisUrl))
     let store = bentostore()
     if (mode !== 'l2') store = store.useL1Layer(memoryDriver({ maxItems: context.l1Items }))
     if (redis) store = store.useL2Layer(redisDriver({ connection: redis }))

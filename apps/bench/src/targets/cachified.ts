@@ -1,6 +1,7 @@
 import { type Cache, type CacheEntry, cachified } from '@epic-web/cachified'
 import { Redis } from 'ioredis'
 import { LRUCache } from 'lru-cache'
+import { quiet } from './bare'
 import type { TargetDefinition } from './types'
 
 /**
@@ -12,7 +13,7 @@ export const cachifiedTarget: TargetDefinition = {
   modes: ['memory', 'tiered'],
   async create(mode, context) {
     const lru = new LRUCache<string, CacheEntry>({ max: context.l1Items })
-    const redis = mode === 'tiered' ? new Redis(context.redisUrl) : undefined
+    const redis = mode === 'tiered' ? quiet(new Redis(context.redisUrl)) : undefined
     const cache: Cache = redis
       ? {
           async get(key) {

@@ -1,16 +1,41 @@
-import { createCache, type TieredCache } from '@cache/core'
+import { type Compressor, createCache, createCodec, type TieredCache } from '@cache/core'
 import { memoryL1 } from '@cache/memory'
+import { redisLock, redisStore } from '@cache/redis-ioredis'
 import { OURS } from './names'
 import type { TargetDefinition } from './types'
 
-/** Our stack: `createCache` with `memoryL1` and, for Redis modes, the ioredis store. */
+// Loaded by name so the bench still runs (without compression) before that package exists.
+const COMPRESSION_PACKAGE = '@cache/compression-fflate'
+
+async function loadCompressor(): Promise<Compressor | undefined> {
+  try {
+    const module = (await import(COMPRESSION_PACKAGE)) as Record<string, unknown>
+    const factory = Object.values(module).find(
+      (v): v is () => Compressor => typeof v === 'function' && /compressor|fflate/i.test(v.name),
+    )
+    return factory?.()
+  } catch {
+    return undefined
+  }
+}
+
+/** Our stack: `createCache` with `memoryL1` and, for Redis modes, `redisStore` (plus `redisLock`). */
 export const oursTarget: TargetDefinition = {
   name: OURS,
   modes: ['memory', 'l2', 'tiered'],
   async create(mode, context) {
-    if (mode !== 'memory') throw new Error('the Redis store has not landed yet')
+    const options = context.ours ?? {}
+    const compressor = options.compression ? await loadCompressor() : undefined
+    if (options.compression && !compressor) process.stderr.write(`${OURS}: no compressor available\n`)
     const cache: TieredCache = await createCache({
-      l1: memoryL1({ maxItems: context.l1Items }),
+      ...(mode === 'l2' ? {} : { l1: memoryL1({ maxItems: context.l1Items }) }),
+      ...(mode === 'memory' ? {} : { store: redisStore({ url: context.redisUrl }) }),
+      ...(options.lock ? { lock: redisLock({ url: context.redisUrl }) } : {}),
+      ...(compressor ? { codec: createCodec({ compressor }) } : {}),
+      ...(options.commandTimeoutMs === undefined ? {} : { commandTimeout: options.commandTimeoutMs }),
+      ...(options.breakerRecoveryMs === undefined
+        ? {}
+        : { circuitBreaker: { recovery: options.breakerRecoveryMs } }),
       namespace: context.prefix.slice(0, -1),
     })
     return {

@@ -28,7 +28,7 @@ export const w3: Workload = {
   columns: [
     { metric: 'opsPerSec', label: 'ops/s', digits: 0 },
     { metric: 'p99Ms', label: 'p99 ms', digits: 2 },
-    { metric: 'l1HitRatio', label: 'L1 hit ratio', digits: 3 },
+    { metric: 'l1HitRatio', label: 'L1 hit ratio', digits: 3, optional: true },
   ],
   l1Items: L1_ITEMS,
   async run(context) {

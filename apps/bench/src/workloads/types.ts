@@ -22,6 +22,8 @@ export interface Column {
   label: string
   /** Digits after the decimal point. */
   digits: number
+  /** Only some targets can report it (e.g. the L1 hit ratio). */
+  optional?: boolean
 }
 
 /** One benchmark scenario, run once per target per repetition in a fresh child process. */
