@@ -1,23 +1,9 @@
-import { type Compressor, createCache, createCodec, type TieredCache } from '@cache/core'
+import { fflateCompressor } from '@cache/compression-fflate'
+import { createCache, createCodec, type TieredCache } from '@cache/core'
 import { memoryL1 } from '@cache/memory'
 import { redisLock, redisStore } from '@cache/redis-ioredis'
 import { OURS } from './names'
 import type { TargetDefinition } from './types'
-
-// Loaded by name so the bench still runs (without compression) before that package exists.
-const COMPRESSION_PACKAGE = '@cache/compression-fflate'
-
-async function loadCompressor(): Promise<Compressor | undefined> {
-  try {
-    const module = (await import(COMPRESSION_PACKAGE)) as Record<string, unknown>
-    const factory = Object.values(module).find(
-      (v): v is () => Compressor => typeof v === 'function' && /compressor|fflate/i.test(v.name),
-    )
-    return factory?.()
-  } catch {
-    return undefined
-  }
-}
 
 /** Our stack: `createCache` with `memoryL1` and, for Redis modes, `redisStore` (plus `redisLock`). */
 export const oursTarget: TargetDefinition = {
@@ -25,8 +11,8 @@ export const oursTarget: TargetDefinition = {
   modes: ['memory', 'l2', 'tiered'],
   async create(mode, context) {
     const options = context.ours ?? {}
-    const compressor = options.compression ? await loadCompressor() : undefined
-    if (options.compression && !compressor) process.stderr.write(`${OURS}: no compressor available\n`)
+    // fflate at its default level above the default 1 KB threshold, as a user would enable it.
+    const compressor = options.compression ? fflateCompressor() : undefined
     const cache: TieredCache = await createCache({
       ...(mode === 'l2' ? {} : { l1: memoryL1({ maxItems: context.l1Items }) }),
       ...(mode === 'memory' ? {} : { store: redisStore({ url: context.redisUrl }) }),
