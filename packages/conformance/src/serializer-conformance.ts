@@ -72,6 +72,14 @@ export function serializerConformance(
       })
     }
 
+    it('entries written by a long-lived instance are readable by a fresh one (another process)', () => {
+      const writer = makeSerializer()
+      const written = Array.from({ length: 50 }, (_, i) => writer.serialize({ id: i, tags: [{ k: i }] }))
+      written.forEach((bytes, i) => {
+        expect(makeSerializer().deserialize(bytes)).toStrictEqual({ id: i, tags: [{ k: i }] })
+      })
+    })
+
     it('returns bytes that later serializations never overwrite', () => {
       const serializer = makeSerializer()
       const first = serializer.serialize({ keep: 'me', n: [1, 2, 3] })

@@ -36,6 +36,7 @@ export const TRICKY_VALUES: readonly TrickyValue[] = [
     make: () => 'Zoë 日本語 🌍👩‍👩‍👧 \u2028 \u0000 end',
   },
   { name: 'lone-surrogate', label: 'string with a lone surrogate', make: () => 'a\ud800b' },
+  { name: 'replacement-char', label: 'string with U+FFFD', make: () => 'a\ufffdb' },
   { name: 'long-string', label: 'string of 1 MiB', make: () => 'lorem ipsum '.repeat(87_382) },
   {
     name: 'integers',
