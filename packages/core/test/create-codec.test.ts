@@ -19,7 +19,8 @@ describe('createCodec', () => {
   test('opens what it sealed, with meta', async () => {
     const codec = createCodec()
     const opened = await codec.open(await codec.seal(payload({ a: [1, 'é'] }), meta))
-    expect(opened).toEqual({ value: { a: [1, 'é'] }, meta })
+    expect(opened.value).toEqual({ a: [1, 'é'] })
+    expect(opened.meta).toEqual(meta)
   })
 
   test('always reads JSON entries, even when configured with another serializer', async () => {
@@ -71,5 +72,22 @@ describe('createCodec', () => {
 
   test('accepts an infinite threshold (compression off, old entries still readable)', () => {
     expect(() => createCodec({ compressionThreshold: Infinity })).not.toThrow()
+  })
+})
+
+describe('createCodec open payload', () => {
+  test('hands back the serialized bytes, copied, when the current serializer wrote the entry', async () => {
+    const codec = createCodec()
+    const sealed = await codec.seal(payload({ a: 1 }), meta)
+    const opened = await codec.open(sealed)
+    expect(new TextDecoder().decode(opened.payload)).toBe('{"a":1}')
+    opened.payload!.fill(0)
+    expect((await codec.open(sealed)).value).toEqual({ a: 1 })
+  })
+
+  test('omits the payload for entries of another serializer (L1 re-serializes those)', async () => {
+    const written = await createCodec({ serializer: legacyJson() }).seal(payload('x'), meta)
+    const opened = await createCodec({ readers: { serializers: [legacyJson()] } }).open(written)
+    expect(opened.payload).toBeUndefined()
   })
 })

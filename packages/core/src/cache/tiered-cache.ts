@@ -45,6 +45,7 @@ export interface CacheHealth {
 interface Found {
   value: unknown
   meta: EntryMeta
+  payload?: Uint8Array
 }
 
 const instanceId = (): string =>
@@ -628,7 +629,7 @@ export class TieredCache {
       this.#counters.l2Hits++
       this.#events.emit('hit', { key, tier: 'l2' })
       if (this.#l1) {
-        const payload = this.#reencode(found.value)
+        const payload = found.payload ?? this.#reencode(found.value)
         if (payload) this.#setL1(fullKey, found.value, payload, found.meta)
         else this.#l1.delete(fullKey)
       }

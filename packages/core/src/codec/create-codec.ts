@@ -181,7 +181,11 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
         throw new CorruptEntryError(`Entry payload is above maxDecompressedBytes (${maxDecompressed})`)
       }
       try {
-        return { value: serializerReader.deserialize(body), meta: envelope.meta }
+        const value = serializerReader.deserialize(body)
+        if (serializerReader !== serializer) return { value, meta: envelope.meta }
+        // A raw body is a view of the caller's bytes: copy it, so L1 never pins or shares them.
+        const payload = body === envelope.payload ? body.slice() : body
+        return { value, meta: envelope.meta, payload }
       } catch (error) {
         throw new CorruptEntryError('Cannot deserialize entry', { cause: error })
       }

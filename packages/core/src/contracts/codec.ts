@@ -35,6 +35,8 @@ export interface EntryMeta {
 export interface DecodedEntry {
   value: unknown
   meta: EntryMeta
+  /** The serialized bytes, when written by the codec's current serializer (spares re-serializing for L1). */
+  payload?: Uint8Array
 }
 
 /** The pipeline between serialized bytes and what a store keeps: compression, encryption, envelope. */
