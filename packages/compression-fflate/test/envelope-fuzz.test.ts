@@ -129,3 +129,19 @@ test('an entry of an unknown envelope version (with a valid checksum) is a miss,
   expect(errors[0]?.message).toMatch(/unknown envelope version 99/)
   await expect.poll(() => store.get('fuzz:k')).toBeUndefined()
 })
+
+test('getMany and has read a corrupt entry as a miss too, next to good ones', async () => {
+  const { store, cache, errors } = await harness(() => createCodec({ compressor: fflateCompressor() }))
+  await cache.setMany([
+    { key: 'good', value: 'x'.repeat(5000) },
+    { key: 'bad', value: 'y'.repeat(5000) },
+  ])
+  const bad = (await store.get('fuzz:bad'))!
+  await store.set('fuzz:bad', bad.subarray(0, bad.length - 1))
+  expect(await cache.getMany(['good', 'bad'])).toEqual(['x'.repeat(5000), undefined])
+  expect(errors).toHaveLength(1)
+  await expect.poll(() => store.get('fuzz:bad')).toBeUndefined()
+  await store.set('fuzz:bad', bad.subarray(1))
+  expect(await cache.has('bad')).toBe(false)
+  expect(errors).toHaveLength(2)
+})
