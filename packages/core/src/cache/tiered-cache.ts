@@ -559,7 +559,8 @@ export class TieredCache {
     }
     for (const item of items) {
       this.#counters.sets++
-      this.#setL1(item.fullKey, this.#codec.serializer.deserialize(item.payload), item.payload, item.meta)
+      if (this.#l1)
+        this.#setL1(item.fullKey, this.#codec.serializer.deserialize(item.payload), item.payload, item.meta)
       this.#events.emit('set', { key: item.key, tier: 'l1' })
     }
     this.#publish({ kind: 'keys', origin: this.id, keys: items.map((i) => i.fullKey) })

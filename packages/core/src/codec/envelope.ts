@@ -106,6 +106,17 @@ function corrupt(reason: string): never {
   throw new CorruptEntryError(`Corrupt cache entry: ${reason}`)
 }
 
+// Codec ids are short ASCII: decoding them by hand skips three TextDecoder calls on every read.
+function shortText(bytes: Uint8Array, offset: number, length: number): string {
+  let text = ''
+  for (let i = offset; i < offset + length; i++) {
+    const byte = bytes[i]!
+    if (byte >= 0x80) return utf8Decode(bytes.subarray(offset, offset + length))
+    text += String.fromCharCode(byte)
+  }
+  return text
+}
+
 /** Parses an envelope; throws a `CorruptEntryError` for anything malformed, altered or of an unknown version. */
 export function readEnvelope(bytes: Uint8Array): ReadEnvelope {
   if (!(bytes instanceof Uint8Array)) corrupt('not bytes')
@@ -123,7 +134,7 @@ export function readEnvelope(bytes: Uint8Array): ReadEnvelope {
     const length = bytes[offset++]!
     if (offset + length > end) corrupt('truncated header')
     try {
-      ids.push(utf8Decode(bytes.subarray(offset, offset + length)))
+      ids.push(shortText(bytes, offset, length))
     } catch {
       corrupt('invalid codec id')
     }

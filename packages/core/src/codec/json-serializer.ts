@@ -39,6 +39,38 @@ function replacer(this: unknown, key: string, value: unknown): unknown {
 }
 
 /**
+ * True when `value` is plain JSON data (plain objects, arrays, strings, finite-or-not numbers, booleans,
+ * null, undefined fields) up to a modest depth: then `JSON.stringify` without the replacer gives the
+ * same text, on V8's fast path (several times faster than calling a replacer for every field).
+ */
+function isPlainData(value: unknown, depth: number): boolean {
+  if (value === null) return true
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return true
+    case 'object': {
+      // Deep (or cyclic) values take the checked path, which reports cycles as a ValidationError.
+      if (depth > 32) return false
+      if (Array.isArray(value)) {
+        for (const item of value) if (!isPlainData(item, depth + 1)) return false
+        return true
+      }
+      const proto = Object.getPrototypeOf(value)
+      if (proto !== Object.prototype && proto !== null) return false
+      for (const key in value) {
+        if (!isPlainData((value as Record<string, unknown>)[key], depth + 1)) return false
+      }
+      return true
+    }
+    default:
+      return false
+  }
+}
+
+/**
  * The default serializer: JSON text. Dates come back as ISO strings, `undefined` object fields
  * are dropped, `NaN`/`Infinity`/`-0` become `null`/`null`/`0`, class instances plain objects; in L1
  * and L2 alike. Values JSON would drop or mangle silently (Map, Set, BigInt, binary, RegExp, Error,
@@ -50,7 +82,7 @@ export function jsonSerializer(): Serializer {
     serialize(value) {
       let text: string | undefined
       try {
-        text = JSON.stringify(value, replacer)
+        text = isPlainData(value, 0) ? JSON.stringify(value) : JSON.stringify(value, replacer)
       } catch (error) {
         if (error instanceof ValidationError) throw error
         throw new ValidationError(`Cannot cache this value: ${(error as Error).message}`, 'INVALID_VALUE', {
