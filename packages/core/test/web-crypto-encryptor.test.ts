@@ -95,3 +95,18 @@ describe('webCryptoEncryptor', () => {
     expect(message).not.toMatch(/171|ab/i)
   })
 })
+
+describe('requireEncryption', () => {
+  test('refuses plaintext entries only when set', async () => {
+    const plain = await createCodec().seal(jsonSerializer().serialize(secret), meta)
+    const encryptor = webCryptoEncryptor({ keys: { k1: key(1) }, current: 'k1' })
+    expect((await createCodec({ encryptor }).open(plain)).value).toEqual(secret)
+    const strict = createCodec({ encryptor, requireEncryption: true })
+    await expect(strict.open(plain)).rejects.toThrow(/requireEncryption/)
+    expect((await strict.open(await seal(strict))).value).toEqual(secret)
+  })
+
+  test('needs an encryptor', () => {
+    expect(() => createCodec({ requireEncryption: true })).toThrow(ValidationError)
+  })
+})

@@ -23,6 +23,11 @@ export interface CodecOptions {
   /** Optional encryption after compression. */
   encryptor?: Encryptor
   /**
+   * Refuse entries that are not encrypted (read as misses), so nobody who can write to L2 can plant a
+   * value. Off by default, so entries written before encryption was enabled stay readable. @default false
+   */
+  requireEncryption?: boolean
+  /**
    * Extra serializers and compressors that old entries may have been written with. The JSON serializer
    * and the configured serializer and compressor are always readers.
    */
@@ -91,6 +96,8 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
   if (encryptor && (typeof encryptor.keyId !== 'string' || encryptor.keyId === '')) {
     invalid('encryptor.keyId must be a non-empty string')
   }
+  const requireEncryption = options.requireEncryption ?? false
+  if (requireEncryption && !encryptor) invalid('option requireEncryption needs an encryptor')
   const threshold = checkBytes(
     'compressionThreshold',
     options.compressionThreshold ?? CODEC_DEFAULTS.compressionThreshold,
@@ -162,6 +169,9 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
         throw new CorruptEntryError(`Unknown compressor "${envelope.compressorId}"`)
       }
       let body = envelope.payload
+      if (requireEncryption && !(envelope.flags & FLAG_ENCRYPTED)) {
+        throw new CorruptEntryError('Entry is not encrypted and requireEncryption is set')
+      }
       if (envelope.flags & FLAG_ENCRYPTED) {
         if (!encryptor) throw new CorruptEntryError('Entry is encrypted but no encryptor is configured')
         try {
