@@ -49,15 +49,10 @@ export {
 } from './ai/usage'
 export { utf8Decode, utf8Encode, utf8Length } from './bytes'
 export type { CacheEvents, Tier } from './cache/events'
+export type { CacheHealth, TierHealth } from './cache/health'
 export type { CacheOptions, SetOptions } from './cache/options'
 export type { CacheStats, TierStats } from './cache/stats'
-export {
-  type CacheHealth,
-  createCache,
-  type SetManyEntry,
-  TieredCache,
-  type TierHealth,
-} from './cache/tiered-cache'
+export { createCache, type SetManyEntry, TieredCache } from './cache/tiered-cache'
 export { type Clock, systemClock } from './clock'
 export { crc32 } from './codec/crc32'
 export { type CodecOptions, type CodecStats, createCodec, type StatefulCodec } from './codec/create-codec'

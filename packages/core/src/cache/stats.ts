@@ -1,4 +1,5 @@
-import type { CodecStats } from '../codec/create-codec'
+import type { CodecStats, StatefulCodec } from '../codec/create-codec'
+import type { L1Tier } from '../contracts/l1'
 import type { CircuitState } from '../resilience/circuit-breaker'
 
 /** Hits and misses of one tier. */
@@ -62,4 +63,57 @@ export class StatsCounters {
 export function hitRatio(hits: number, misses: number): number {
   const reads = hits + misses
   return reads === 0 ? 0 : hits / reads
+}
+
+/** What a stats snapshot reads besides the counters. */
+export interface StatsSources {
+  counters: StatsCounters
+  l1: L1Tier | undefined
+  circuit: CircuitState | 'none'
+  pending: { size: number; dropped: number }
+  codec: Partial<StatefulCodec>
+}
+
+/** Builds the `cache.stats()` snapshot. */
+export function snapshotStats({ counters: c, l1, circuit, pending, codec }: StatsSources): CacheStats {
+  const maxBytes = (l1 as { maxBytes?: number } | undefined)?.maxBytes
+  const l1Bytes = l1?.bytes ?? 0
+  const codecStats = codec.stats?.()
+  return {
+    hits: c.hits,
+    misses: c.misses,
+    hitRatio: hitRatio(c.hits, c.misses),
+    totalOperations: c.operations,
+    sets: c.sets,
+    deletes: c.deletes,
+    errors: c.errors,
+    loads: c.loads,
+    staleServed: c.staleServed,
+    failedL2Writes: c.failedL2Writes,
+    pendingWrites: pending.size,
+    droppedWrites: pending.dropped,
+    tiers: {
+      l1: {
+        hits: c.l1Hits,
+        misses: c.l1Misses,
+        size: l1?.size ?? 0,
+        bytes: l1Bytes,
+        evictions: l1?.evictions ?? 0,
+      },
+      l2: { hits: c.l2Hits, misses: c.l2Misses },
+    },
+    memoryUsage: { totalMb: l1Bytes / (1024 * 1024), utilization: maxBytes ? l1Bytes / maxBytes : 0 },
+    circuit,
+    ...(codecStats
+      ? {
+          compression: {
+            ...codecStats,
+            ratio:
+              codecStats.bytesBeforeCompression === 0
+                ? 1
+                : codecStats.bytesAfterCompression / codecStats.bytesBeforeCompression,
+          },
+        }
+      : {}),
+  }
 }

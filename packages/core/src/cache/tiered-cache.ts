@@ -1,13 +1,17 @@
 import { type Clock, systemClock } from '../clock'
 import { createCodec, type StatefulCodec } from '../codec/create-codec'
-import { deepFreeze } from '../codec/freeze'
 import type { InvalidationMessage } from '../contracts/bus'
 import type { Codec, EntryMeta } from '../contracts/codec'
 import type { L1Entry } from '../contracts/l1'
 import { CacheError, InfrastructureError, ValidationError } from '../errors'
 import { GuardedStore } from '../resilience/guarded-store'
 import { withTimeout } from '../resilience/with-timeout'
+import { buildL1Entry, type PreparedWrite, prepareWrite, remainingTtlMs } from './entry'
 import { type CacheEvents, type Tier, TypedEmitter } from './events'
+import { type CacheHealth, checkHealth } from './health'
+import { applyInvalidation } from './invalidation'
+import { scanKeys } from './key-scan'
+import { loadWithLock } from './lock-loader'
 import {
   type CacheOptions,
   checkKey,
@@ -20,26 +24,12 @@ import {
 import { PendingWrites } from './pending-writes'
 import { replayPending } from './replay-pending'
 import { SingleFlight } from './single-flight'
-import { type CacheStats, hitRatio, StatsCounters } from './stats'
+import { type CacheStats, StatsCounters, snapshotStats } from './stats'
 
 /** One entry of `setMany`. */
 export interface SetManyEntry<T = unknown> extends SetOptions {
   key: string
   value: T
-}
-
-/** Health of one tier. */
-export interface TierHealth {
-  status: 'healthy' | 'degraded' | 'unhealthy'
-  latencyMs?: number
-  circuit?: string
-  error?: string
-}
-
-/** Result of `cache.health()`. */
-export interface CacheHealth {
-  status: 'healthy' | 'degraded' | 'unhealthy'
-  tiers: { l1?: TierHealth; l2?: TierHealth }
 }
 
 interface Found {
@@ -55,8 +45,6 @@ const instanceId = (): string =>
 
 /** How often pending writes are retried while the circuit is closed. */
 const REPLAY_RETRY_MS = 1_000
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
  * A cache with an optional in-memory L1 in front of an optional shared L2 store.
@@ -340,32 +328,22 @@ export class TieredCache {
   /** Removes every entry carrying `tag` from this namespace, here and on other instances. */
   async deleteByTag(tag: string): Promise<number> {
     this.#checkOpen()
-    const [checked] = checkTags([tag])
+    const [checked] = checkTags([tag]) as [string]
     this.#counters.operations++
-    const keys: string[] = []
-    if (this.#l2) {
-      const found = await this.#l2Call('keys', async (s) => {
-        const matches: string[] = []
-        for await (const fullKey of s.keys(this.#prefix)) {
-          const bytes = await s.get(fullKey)
-          if (!bytes) continue
-          const entry = await this.#open(fullKey, bytes, fullKey.slice(this.#prefix.length))
-          if (entry?.meta.tags.includes(checked!)) matches.push(fullKey)
-        }
-        return matches
-      })
-      if (found) keys.push(...found)
-    }
-    if (this.#l1) {
-      for (const fullKey of this.#l1.keys()) {
-        if (fullKey.startsWith(this.#prefix) && this.#l1.get(fullKey)?.tags.includes(checked!))
-          keys.push(fullKey)
+    const matches: string[] = []
+    for await (const key of this.keys()) {
+      const fullKey = this.#prefix + key
+      if (this.#l1?.get(fullKey)?.tags.includes(checked)) {
+        matches.push(key)
+        continue
       }
+      const bytes = this.#l2 ? await this.#l2Call('get', (s) => s.get(fullKey), key) : undefined
+      const entry = bytes ? await this.#open(fullKey, bytes, key) : undefined
+      if (entry?.meta.tags.includes(checked)) matches.push(key)
     }
-    const unique = [...new Set(keys)]
     return this.#remove(
-      unique,
-      unique.map((k) => k.slice(this.#prefix.length)),
+      matches.map((k) => this.#prefix + k),
+      matches,
     )
   }
 
@@ -374,103 +352,36 @@ export class TieredCache {
    * scan of L2, then L1 keys not seen there; each key once. L2 is skipped while its circuit is open,
    * and a failing scan step is reported as an `error` event rather than thrown.
    */
-  async *keys(prefix = ''): AsyncGenerator<string> {
+  keys(prefix = ''): AsyncGenerator<string> {
     this.#checkOpen()
     if (typeof prefix !== 'string') throw new ValidationError('keys expects a string prefix', 'INVALID_KEY')
-    const fullPrefix = this.#prefix + prefix
-    const seen = new Set<string>()
-    if (this.#l2?.breaker.allow()) {
-      const iterator = this.#l2.store.keys(fullPrefix)[Symbol.asyncIterator]()
-      let done = false
-      try {
-        while (!done) {
-          const step = await withTimeout(iterator.next(), this.options.commandTimeoutMs, 'keys scan')
-          done = step.done === true
-          if (done) break
-          const key = step.value.slice(this.#prefix.length)
-          if (this.#l1) seen.add(key)
-          yield key
-        }
-      } catch (error) {
-        this.#emitError(error, 'l2', 'keys')
-      } finally {
-        // Not awaited: after a timed-out step the scan may never settle, and the caller must not hang.
-        if (!done) iterator.return?.()?.catch(() => {})
-      }
-    }
-    if (!this.#l1) return
-    const now = this.#now()
-    for (const fullKey of [...this.#l1.keys()]) {
-      if (!fullKey.startsWith(fullPrefix)) continue
-      const key = fullKey.slice(this.#prefix.length)
-      if (!seen.has(key) && (this.#l1.get(fullKey)?.expiresAt ?? 0) > now) yield key
-    }
+    return scanKeys(
+      {
+        l1: this.#l1,
+        l2: this.#l2,
+        namespacePrefix: this.#prefix,
+        stepTimeoutMs: this.options.commandTimeoutMs,
+        now: this.#now,
+        onError: (error) => this.#emitError(error, 'l2', 'keys'),
+      },
+      prefix,
+    )
   }
 
   /** A snapshot of counters; hitRatio is computed over reads only. */
   stats(): CacheStats {
-    const c = this.#counters
-    const l1 = this.#l1
-    const maxBytes = (l1 as { maxBytes?: number } | undefined)?.maxBytes
-    const codecStats = (this.#codec as Partial<StatefulCodec>).stats?.()
-    return {
-      hits: c.hits,
-      misses: c.misses,
-      hitRatio: hitRatio(c.hits, c.misses),
-      totalOperations: c.operations,
-      sets: c.sets,
-      deletes: c.deletes,
-      errors: c.errors,
-      loads: c.loads,
-      staleServed: c.staleServed,
-      failedL2Writes: c.failedL2Writes,
-      pendingWrites: this.#pending.size,
-      droppedWrites: this.#pending.dropped,
-      tiers: {
-        l1: {
-          hits: c.l1Hits,
-          misses: c.l1Misses,
-          size: l1?.size ?? 0,
-          bytes: l1?.bytes ?? 0,
-          evictions: l1?.evictions ?? 0,
-        },
-        l2: { hits: c.l2Hits, misses: c.l2Misses },
-      },
-      memoryUsage: {
-        totalMb: (l1?.bytes ?? 0) / (1024 * 1024),
-        utilization: maxBytes ? (l1?.bytes ?? 0) / maxBytes : 0,
-      },
+    return snapshotStats({
+      counters: this.#counters,
+      l1: this.#l1,
       circuit: this.#l2 ? this.#l2.breaker.state : 'none',
-      ...(codecStats
-        ? {
-            compression: {
-              ...codecStats,
-              ratio:
-                codecStats.bytesBeforeCompression === 0
-                  ? 1
-                  : codecStats.bytesAfterCompression / codecStats.bytesBeforeCompression,
-            },
-          }
-        : {}),
-    }
+      pending: this.#pending,
+      codec: this.#codec as Partial<StatefulCodec>,
+    })
   }
 
   /** Pings L2 (bypassing an open circuit) and reports healthy, degraded (L1 serving) or unhealthy. */
-  async health(): Promise<CacheHealth> {
-    const tiers: CacheHealth['tiers'] = {}
-    if (this.#l1) tiers.l1 = { status: 'healthy' }
-    if (this.#l2) {
-      const circuit = this.#l2.breaker.state
-      try {
-        const latencyMs = await this.#withConnectTimeout(this.#l2.store.ping(), `${this.#l2.store.name} ping`)
-        tiers.l2 = { status: circuit === 'closed' ? 'healthy' : 'degraded', latencyMs, circuit }
-      } catch (error) {
-        tiers.l2 = { status: 'unhealthy', circuit, error: (error as Error).message }
-      }
-    }
-    const l2 = tiers.l2?.status ?? 'healthy'
-    const status = l2 === 'healthy' ? 'healthy' : this.#l1 ? 'degraded' : l2
-    return { status, tiers }
+  health(): Promise<CacheHealth> {
+    return checkHealth(this.#l1, this.#l2, this.options.connectTimeoutMs)
   }
 
   /** Unsubscribes from the bus and closes store, bus and lock. Safe to call twice. */
@@ -500,39 +411,22 @@ export class TieredCache {
     return entry.payload ? this.#codec.serializer.deserialize(entry.payload) : entry.value
   }
 
-  /** Serializes and checks one write before anything is changed. */
-  #prepare(key: string, value: unknown, options: SetOptions) {
-    if (value === undefined) {
-      throw new ValidationError(
-        `Cannot cache undefined under key "${key}"; delete the key instead`,
-        'INVALID_VALUE',
-      )
-    }
-    const ttlMs = resolveTtl(options.ttl, this.options.defaultTtlMs)
-    const graceMs = options.grace === undefined ? this.options.graceMs : resolveTtl(options.grace, 0)
-    const tags = checkTags(options.tags)
-    const payload = this.#codec.serializer.serialize(value)
-    if (payload.length > this.options.maxEntryBytes) {
-      throw new ValidationError(
-        `Value for key "${key}" is ${payload.length} bytes serialized, above maxEntryBytes (${this.options.maxEntryBytes})`,
-        'ENTRY_TOO_LARGE',
-      )
-    }
-    const createdAt = this.#now()
-    const expiresAt = createdAt + ttlMs
-    const meta: EntryMeta = { createdAt, expiresAt, staleUntil: expiresAt + graceMs, tags }
-    return { key, fullKey: this.#prefix + key, payload, meta }
+  #prepare(key: string, value: unknown, options: SetOptions): PreparedWrite {
+    return prepareWrite(key, this.#prefix + key, value, options, {
+      serializer: this.#codec.serializer,
+      settings: this.options,
+      now: this.#now(),
+    })
   }
 
-  async #store(
-    items: { key: string; fullKey: string; payload: Uint8Array; meta: EntryMeta }[],
-  ): Promise<void> {
+  async #store(items: PreparedWrite[]): Promise<void> {
     if (this.#l2) {
       const entries = await Promise.all(
         items.map(async (item) => ({
           key: item.fullKey,
           value: await this.#codec.seal(item.payload, item.meta),
-          ttlMs: this.#storeTtl(item.meta),
+          // L2 TTL covers the grace window, so fail-safe can still find the entry after expiry.
+          ttlMs: remainingTtlMs(item.meta.staleUntil, this.#now()),
         })),
       )
       for (const e of entries) this.#pending.superseded(e.key)
@@ -566,29 +460,11 @@ export class TieredCache {
     this.#publish({ kind: 'keys', origin: this.id, keys: items.map((i) => i.fullKey) })
   }
 
-  /** L2 TTL covers the grace window, so fail-safe can still find the entry after expiry. */
-  #storeTtl(meta: EntryMeta): number | undefined {
-    if (meta.staleUntil === Number.POSITIVE_INFINITY) return undefined
-    return Math.max(1, Math.ceil(meta.staleUntil - this.#now()))
-  }
-
   #setL1(fullKey: string, value: unknown, payload: Uint8Array, meta: EntryMeta): void {
     if (!this.#l1) return
-    const remaining = meta.staleUntil - this.#now()
-    if (remaining <= 0) return
-    const frozen = deepFreeze(value)
-    // One literal with every field, in one order: all entries share a hidden class with in-object
-    // fields, so a hot hit reads them without a detour through a property backing store.
-    const entry: L1Entry = {
-      createdAt: meta.createdAt,
-      expiresAt: meta.expiresAt,
-      staleUntil: meta.staleUntil,
-      tags: meta.tags,
-      value: frozen ? value : undefined,
-      payload: frozen ? undefined : payload,
-      size: payload.length + fullKey.length * 2 + 64,
-    }
-    this.#l1.set(fullKey, entry, remaining === Number.POSITIVE_INFINITY ? undefined : remaining)
+    const now = this.#now()
+    if (meta.staleUntil <= now) return
+    this.#l1.set(fullKey, buildL1Entry(fullKey, value, payload, meta), remainingTtlMs(meta.staleUntil, now))
   }
 
   async #remove(fullKeys: string[], keys: readonly string[]): Promise<number> {
@@ -718,47 +594,20 @@ export class TieredCache {
     return entry ? this.#readL1Value(entry) : this.#codec.serializer.deserialize(prepared.payload)
   }
 
-  /** Cross-process single flight: one holder loads; the others poll L2 until the value lands. */
-  async #loadWithLock(
-    key: string,
-    fullKey: string,
-    loader: () => unknown,
-    options: SetOptions,
-  ): Promise<unknown> {
-    const lock = this.#lock!
-    const deadline = Date.now() + this.options.lockWaitMs
-    let delayMs = 2
-    for (;;) {
-      let release: (() => Promise<boolean>) | undefined
-      try {
-        release = await this.#withConnectTimeout(
-          lock.acquire(`${fullKey}:lock`, this.options.lockTtlMs),
-          'lock acquire',
-          this.options.commandTimeoutMs,
-        )
-      } catch (error) {
-        this.#emitError(error, 'lock', 'acquire', key)
-        return this.#loadAndStore(key, loader, options)
-      }
-      if (release) {
-        try {
-          const again = await this.#readL2(fullKey, key)
-          if (again && again.meta.expiresAt > this.#now()) return again.value
-          return await this.#loadAndStore(key, loader, options)
-        } finally {
-          await this.#withConnectTimeout(release(), 'lock release', this.options.commandTimeoutMs).catch(
-            (error) => this.#emitError(error, 'lock', 'release', key),
-          )
-        }
-      }
-      await sleep(delayMs)
-      // A short cap keeps waiters within a few ms of the holder's write (the bench's W4 across two
-      // processes); one waiter per key per process polls, thanks to the in-process single flight.
-      delayMs = Math.min(delayMs * 2, 8)
-      const found = await this.#readL2(fullKey, key)
-      if (found && found.meta.expiresAt > this.#now()) return found.value
-      if (Date.now() >= deadline) return this.#loadAndStore(key, loader, options)
-    }
+  #loadWithLock(key: string, fullKey: string, loader: () => unknown, options: SetOptions): Promise<unknown> {
+    return loadWithLock({
+      lock: this.#lock!,
+      lockKey: `${fullKey}:lock`,
+      lockTtlMs: this.options.lockTtlMs,
+      lockWaitMs: this.options.lockWaitMs,
+      commandTimeoutMs: this.options.commandTimeoutMs,
+      readFresh: async () => {
+        const found = await this.#readL2(fullKey, key)
+        return found && found.meta.expiresAt > this.#now() ? found : undefined
+      },
+      load: () => this.#loadAndStore(key, loader, options),
+      onError: (error, operation) => this.#emitError(error, 'lock', operation, key),
+    })
   }
 
   /**
@@ -795,19 +644,7 @@ export class TieredCache {
   }
 
   #onInvalidation(message: InvalidationMessage): void {
-    if (message.origin === this.id || !this.#l1) return
-    if (message.kind === 'keys') {
-      for (const key of message.keys) this.#l1.delete(key)
-    } else if (message.kind === 'clear') {
-      if (message.prefix.startsWith(this.#prefix) || this.#prefix.startsWith(message.prefix)) {
-        this.#l1.clear(message.prefix)
-      }
-    } else if (message.kind === 'tags') {
-      for (const fullKey of [...this.#l1.keys()]) {
-        const entry = this.#l1.get(fullKey)
-        if (entry?.tags.some((t) => message.tags.includes(t))) this.#l1.delete(fullKey)
-      }
-    }
+    if (message.origin !== this.id && this.#l1) applyInvalidation(this.#l1, this.#prefix, message)
   }
 
   #withConnectTimeout<T>(promise: Promise<T>, what: string, ms = this.options.connectTimeoutMs): Promise<T> {
