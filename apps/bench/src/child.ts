@@ -2,19 +2,16 @@ import type { ChildResult, ChildSpec } from './lib/fork'
 import { connectRedis, deletePrefix, REDIS_URL } from './lib/redis'
 import { TARGETS } from './targets/registry'
 import type { BenchCache } from './targets/types'
-import { WORKLOADS } from './workloads/registry'
-
-const slug = (name: string) =>
-  name
-    .replace(/[^a-z0-9]+/gi, '-')
-    .replace(/^-|-$/g, '')
-    .toLowerCase()
+import { WORKLOAD_LIST, WORKLOADS } from './workloads/registry'
 
 async function main(spec: ChildSpec): Promise<ChildResult> {
   const workload = WORKLOADS[spec.workload]
   const target = TARGETS[spec.target]
   if (!workload || !target) return { ok: false, error: `unknown workload or target: ${JSON.stringify(spec)}` }
-  const prefix = `bench:${spec.runId}:${workload.id}:${slug(target.name)}:${spec.rep}:`
+  // Short (a real namespace is short too, and every L1 lookup hashes prefix + key) yet unique per child:
+  // run id, then workload, target and repetition as one base-36 digit each.
+  const code = (n: number) => n.toString(36)
+  const prefix = `bench:${spec.runId}${code(WORKLOAD_LIST.indexOf(workload))}${code(workload.targets.indexOf(target.name))}${code(spec.rep)}:`
   const opened: BenchCache[] = []
   try {
     const metrics = await workload.run({

@@ -28,7 +28,8 @@ const here = dirname(fileURLToPath(import.meta.url))
 const out = resolve(values.out ?? resolve(here, '..', 'results', quick ? 'quick.json' : 'latest.json'))
 // --source runs our packages from TypeScript source (no build needed); the default runs built dist.
 const execArgv = [...process.execArgv, ...(values.source ? ['--conditions=source'] : [])]
-const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`
+// Five random base-36 characters: enough to keep concurrent runs apart in a shared Redis.
+const runId = Math.random().toString(36).slice(2, 7).padEnd(5, '0')
 const workloads = WORKLOAD_LIST.filter((w) => !only || only.includes(w.id))
 
 const report: BenchReport = {

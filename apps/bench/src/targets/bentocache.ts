@@ -14,9 +14,10 @@ export const bentocacheTarget: TargetDefinition = {
     let store = bentostore()
     if (mode !== 'l2') store = store.useL1Layer(memoryDriver({ maxItems: context.l1Items }))
     if (redis) store = store.useL2Layer(redisDriver({ connection: redis }))
+    // As for every target, memory mode keeps the library's default key prefix (nothing is shared).
     const bento = new BentoCache({
       default: 'bench',
-      prefix: context.prefix.slice(0, -1),
+      ...(mode === 'memory' ? {} : { prefix: context.prefix.slice(0, -1) }),
       stores: { bench: store },
     })
     return {

@@ -22,7 +22,9 @@ export const oursTarget: TargetDefinition = {
       ...(options.breakerRecoveryMs === undefined
         ? {}
         : { circuitBreaker: { recovery: options.breakerRecoveryMs } }),
-      namespace: context.prefix.slice(0, -1),
+      // In memory nothing is shared, so the default namespace ('cache') serves, as in most apps; Redis
+      // modes need the child's own prefix.
+      ...(mode === 'memory' ? {} : { namespace: context.prefix.slice(0, -1) }),
     })
     return {
       get: (key) => cache.get(key),

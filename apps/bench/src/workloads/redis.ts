@@ -57,7 +57,7 @@ export const w2: Workload = {
         else if ((await cache.get(keys[k]!)) === undefined)
           throw new Error(`${context.target} lost ${keys[k]}`)
       },
-      { concurrency: 50, durationMs: context.quick ? 300 : 2_000, warmupMs: context.quick ? 100 : 500 },
+      { concurrency: 50, durationMs: context.quick ? 300 : 1_500, warmupMs: context.quick ? 100 : 500 },
     )
     return {
       opsPerSec: result.opsPerSec,

@@ -51,8 +51,8 @@ export const w3: Workload = {
       },
       {
         concurrency: 50,
-        durationMs: context.quick ? 400 : 3_000,
-        warmupMs: context.quick ? 200 : 1_500,
+        durationMs: context.quick ? 400 : 2_000,
+        warmupMs: context.quick ? 200 : 1_000,
         onMeasureStart: () => (before = cache.l1Counts?.()),
       },
     )
