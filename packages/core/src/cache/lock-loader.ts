@@ -22,8 +22,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * value lands, and load themselves after `lockWaitMs`. A lock that cannot be reached never blocks a load.
  */
 export async function loadWithLock(job: LockedLoad): Promise<unknown> {
-  const deadline = Date.now() + job.lockWaitMs
-  let delayMs = 2
+  const started = Date.now()
+  const deadline = started + job.lockWaitMs
   for (;;) {
     let release: (() => Promise<boolean>) | undefined
     try {
@@ -46,10 +46,10 @@ export async function loadWithLock(job: LockedLoad): Promise<unknown> {
         )
       }
     }
-    await sleep(delayMs)
-    // A short cap keeps waiters within a few ms of the holder's write (the bench's W4 across two
-    // processes); one waiter per key per process polls, thanks to the in-process single flight.
-    delayMs = Math.min(delayMs * 2, 8)
+    // Poll at an eighth of the time waited so far (2-50 ms): a short load is noticed within a few ms
+    // of the holder's write (the bench's W4 across two processes), a long one costs few polls. One
+    // waiter per key per process polls, thanks to the in-process single flight.
+    await sleep(Math.min(50, Math.max(2, (Date.now() - started) / 8)))
     const found = await job.readFresh()
     if (found) return found.value
     if (Date.now() >= deadline) return job.load()
