@@ -37,6 +37,24 @@ describe('envelope', () => {
     expect(crc32(new Uint8Array())).toBe(0)
   })
 
+  test('crc32 equals a bit-by-bit reference for every length and offset up to 70 bytes', () => {
+    const reference = (bytes: Uint8Array) => {
+      let crc = 0xffffffff
+      for (const byte of bytes) {
+        crc ^= byte
+        for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1
+      }
+      return (crc ^ 0xffffffff) >>> 0
+    }
+    const data = Uint8Array.from({ length: 80 }, (_, i) => (i * 151 + 7) & 0xff)
+    for (let offset = 0; offset < 8; offset++) {
+      for (let length = 0; length <= 70; length++) {
+        const bytes = data.subarray(offset, offset + length)
+        expect(crc32(bytes)).toBe(reference(bytes))
+      }
+    }
+  })
+
   test('rejects every truncation', () => {
     const bytes = writeEnvelope(sample())
     for (let length = 0; length < bytes.length; length++) {
