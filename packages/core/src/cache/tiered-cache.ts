@@ -170,7 +170,7 @@ export class TieredCache {
   #countL1Miss(key: string): void {
     if (!this.#l1) return
     this.#counters.l1Misses++
-    this.#events.emit('miss', { key, tier: 'l1' })
+    if (this.#events.has('miss')) this.#events.emit('miss', { key, tier: 'l1' })
   }
 
   async #getSlow<T>(key: string, fullKey: string): Promise<T | undefined> {
