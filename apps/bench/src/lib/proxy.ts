@@ -3,9 +3,12 @@ import net from 'node:net'
 /** A TCP proxy in front of Redis that a workload can cut and restore. */
 export interface OutageProxy {
   port: number
-  /** Drops every connection; new ones are accepted but get no answer (a black hole). */
+  /**
+   * A network partition: open connections stay open but nothing passes any more (no reset, no reply),
+   * and new connections are accepted and black-holed the same way.
+   */
   cut(): void
-  /** Forwards again; connections held during the cut are closed so clients reconnect. */
+  /** Forwards again; connections that lived through the cut are closed, so clients reconnect. */
   restore(): void
   close(): Promise<void>
 }
@@ -13,26 +16,33 @@ export interface OutageProxy {
 /** Starts a proxy to `upstreamPort` on the first free loopback port in [fromPort, toPort]. */
 export async function startProxy(upstreamPort: number, fromPort = 7400, toPort = 7499): Promise<OutageProxy> {
   let up = true
-  const live = new Set<net.Socket>()
-  const held = new Set<net.Socket>()
+  const sockets = new Set<net.Socket>()
+  const stalled = new Set<net.Socket>()
+  const track = (socket: net.Socket) => {
+    sockets.add(socket)
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      sockets.delete(socket)
+      stalled.delete(socket)
+    })
+  }
   const server = net.createServer((client) => {
-    client.on('error', () => {})
+    track(client)
     if (!up) {
-      held.add(client)
-      client.on('close', () => held.delete(client))
+      stalled.add(client)
       return
     }
     const upstream = net.connect(upstreamPort, '127.0.0.1')
-    upstream.on('error', () => client.destroy())
-    client.on('error', () => upstream.destroy())
+    track(upstream)
+    // Data is forwarded only while the link is up; during a cut it is dropped, as on a dead network.
+    client.on('data', (chunk) => {
+      if (up) upstream.write(chunk)
+    })
+    upstream.on('data', (chunk) => {
+      if (up) client.write(chunk)
+    })
     client.on('close', () => upstream.destroy())
     upstream.on('close', () => client.destroy())
-    client.pipe(upstream)
-    upstream.pipe(client)
-    live.add(client)
-    live.add(upstream)
-    client.on('close', () => live.delete(client))
-    upstream.on('close', () => live.delete(upstream))
   })
   const start = fromPort + Math.floor(Math.random() * (toPort - fromPort + 1))
   for (let n = 0; n <= toPort - fromPort; n++) {
@@ -46,15 +56,15 @@ export async function startProxy(upstreamPort: number, fromPort = 7400, toPort =
         port,
         cut() {
           up = false
-          for (const socket of live) socket.destroy()
+          for (const socket of sockets) stalled.add(socket)
         },
         restore() {
           up = true
-          for (const socket of held) socket.destroy()
+          for (const socket of [...stalled]) socket.destroy()
         },
         close: () =>
           new Promise<void>((resolve) => {
-            for (const socket of [...live, ...held]) socket.destroy()
+            for (const socket of sockets) socket.destroy()
             server.close(() => resolve())
           }),
       }

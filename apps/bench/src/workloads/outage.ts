@@ -9,12 +9,12 @@ export const W7_BREAKER_RECOVERY_MS = 1_000
 export const W7_COMMAND_TIMEOUT_MS = 300
 
 /**
- * W7: 20 callers read 1,000 keys from Redis (L2 only) through a TCP proxy; the proxy drops every
- * connection and black-holes new ones for a while, then forwards again.
+ * W7: 20 callers read 1,000 keys from Redis (L2 only) through a TCP proxy; mid-run the proxy stalls
+ * every open connection (no reset: a network partition) and black-holes new ones, then forwards again.
  */
 export const w7: Workload = {
   id: 'W7',
-  title: 'Redis outage mid-run (TCP proxy cut), L2 only, 20 callers',
+  title: 'Redis outage mid-run (TCP proxy stalls every connection), L2 only, 20 callers',
   mode: 'l2',
   targets: ['ours (@cache/*)', 'ioredis', 'bentocache', 'cache-manager'],
   baseline: 'ioredis',
