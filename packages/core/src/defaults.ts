@@ -24,6 +24,10 @@ export const CACHE_DEFAULTS = {
   breakerFailureThreshold: 5,
   /** @default 30 s before a half-open probe */
   breakerRecoveryMs: 30_000,
+  /** @default 0: no fail-safe window past expiry */
+  graceMs: 0,
+  /** @default 10000 writes kept for replay after an L2 outage */
+  maxPendingWrites: 10_000,
   /** @default 5 s a cross-process lock is held at most */
   lockTtlMs: 5_000,
   /** @default 10 s a caller waits for another process's loader before loading itself */

@@ -138,7 +138,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   return {
     namespace,
     defaultTtlMs,
-    graceMs: duration('grace', options.grace, 0),
+    graceMs: duration('grace', options.grace, CACHE_DEFAULTS.graceMs),
     maxKeyBytes: positiveInt('maxKeyBytes', options.maxKeyBytes, CACHE_DEFAULTS.maxKeyBytes),
     maxEntryBytes: positiveInt('maxEntryBytes', options.maxEntryBytes, CACHE_DEFAULTS.maxEntryBytes),
     commandTimeoutMs: duration('commandTimeout', options.commandTimeout, CACHE_DEFAULTS.commandTimeoutMs),
@@ -155,7 +155,9 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
       CACHE_DEFAULTS.breakerRecoveryMs,
     ),
     maxPendingWrites:
-      options.maxPendingWrites === 0 ? 0 : positiveInt('maxPendingWrites', options.maxPendingWrites, 10_000),
+      options.maxPendingWrites === 0
+        ? 0
+        : positiveInt('maxPendingWrites', options.maxPendingWrites, CACHE_DEFAULTS.maxPendingWrites),
     lockTtlMs: duration('lockTtl', options.lockTtl, CACHE_DEFAULTS.lockTtlMs),
     lockWaitMs: duration('lockWait', options.lockWait, CACHE_DEFAULTS.lockWaitMs),
   }
