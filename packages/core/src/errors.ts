@@ -13,6 +13,7 @@ export type CacheErrorCode =
   | 'CIRCUIT_OPEN'
   | 'CORRUPT_ENTRY'
   | 'CLOSED'
+  | 'INVALID_LOADER_RESULT'
 
 /** Base class of every error the library throws. */
 export class CacheError extends Error {

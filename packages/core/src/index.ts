@@ -49,6 +49,7 @@ export {
 } from './ai/usage'
 export { utf8Decode, utf8Encode, utf8Length } from './bytes'
 export type { CacheEvents, Tier } from './cache/events'
+export type { BatchLoader, BatchLoaderResult } from './cache/get-or-set-many'
 export type { CacheHealth, TierHealth } from './cache/health'
 export type { CacheOptions, SetOptions } from './cache/options'
 export type { CacheStats, TierStats } from './cache/stats'

@@ -1,5 +1,12 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import { type CacheEvents, type CacheStats, createCache, type Duration, type TieredCache } from '../src/index'
+import {
+  type BatchLoader,
+  type CacheEvents,
+  type CacheStats,
+  createCache,
+  type Duration,
+  type TieredCache,
+} from '../src/index'
 
 declare const cache: TieredCache
 
@@ -18,6 +25,19 @@ describe('public types', () => {
     const wrapped = cache.wrap(async (id: number, name: string) => `${id}${name}`, { key: (id) => `k:${id}` })
     expectTypeOf(wrapped).parameters.toEqualTypeOf<[number, string]>()
     expectTypeOf(wrapped).returns.resolves.toBeString()
+  })
+
+  it('getOrSetMany infers the value type from any loader shape and includes undefined', () => {
+    const fromArray = cache.getOrSetMany(['a'], async (missing) => missing.map((k) => ({ id: k })))
+    expectTypeOf(fromArray).resolves.toEqualTypeOf<({ id: string } | undefined)[]>()
+    const fromMap = cache.getOrSetMany(['a'], async () => new Map([['a', 1]]))
+    expectTypeOf(fromMap).resolves.toEqualTypeOf<(number | undefined)[]>()
+    expectTypeOf(cache.getOrSetMany<string>(['a'], () => ({ a: 'x' }))).resolves.toEqualTypeOf<
+      (string | undefined)[]
+    >()
+    expectTypeOf<BatchLoader<number>>().parameters.toEqualTypeOf<[missingKeys: string[]]>()
+    // @ts-expect-error a loader must return values per key, not one value
+    cache.getOrSetMany(['a'], async () => 42)
   })
 
   it('durations accept numbers and unit strings only', () => {

@@ -6,8 +6,10 @@ import type { L1Entry } from '../contracts/l1'
 import { CacheError, InfrastructureError, ValidationError } from '../errors'
 import { GuardedStore } from '../resilience/guarded-store'
 import { withTimeout } from '../resilience/with-timeout'
+import { type BatchHost, getMany } from './batch-read'
 import { buildL1Entry, type PreparedWrite, prepareWrite, remainingTtlMs } from './entry'
 import { type CacheEvents, type Tier, TypedEmitter } from './events'
+import { type BatchLoader, getOrSetMany } from './get-or-set-many'
 import { type CacheHealth, checkHealth } from './health'
 import { applyInvalidation } from './invalidation'
 import { scanKeys } from './key-scan'
@@ -67,6 +69,7 @@ export class TieredCache {
   readonly #pending: PendingWrites
   #unsubscribe: (() => Promise<void>) | undefined
   #replayTimer: ReturnType<typeof setTimeout> | undefined
+  #batchHost: BatchHost | undefined
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -214,41 +217,8 @@ export class TieredCache {
   }
 
   /** Values in the order of `keys`, `undefined` for misses; one L2 round trip for the L1 misses. */
-  async getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
-    this.#checkOpen()
-    this.#checkKeyList(keys)
-    this.#counters.operations++
-    const now = this.#now()
-    const results: (T | undefined)[] = new Array(keys.length).fill(undefined)
-    const missing: number[] = []
-    keys.forEach((key, i) => {
-      const entry = this.#l1?.get(this.#prefix + key)
-      if (entry && entry.expiresAt > now) {
-        this.#counters.l1Hits++
-        this.#events.emit('hit', { key, tier: 'l1' })
-        results[i] = this.#readL1Value(entry) as T
-      } else {
-        if (this.#l1) {
-          this.#counters.l1Misses++
-          this.#events.emit('miss', { key, tier: 'l1' })
-        }
-        missing.push(i)
-      }
-    })
-    if (missing.length > 0 && this.#l2) {
-      const fullKeys = missing.map((i) => this.#prefix + keys[i])
-      const values = await this.#l2Call('getMany', (s) => s.getMany(fullKeys))
-      if (values) {
-        await Promise.all(
-          missing.map(async (index, j) => {
-            const found = await this.#acceptL2(fullKeys[j]!, values[j], keys[index]!)
-            if (found && found.meta.expiresAt > this.#now()) results[index] = found.value as T
-          }),
-        )
-      }
-    }
-    for (const i of missing) if (results[i] === undefined) this.#counters.misses++
-    return results
+  getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    return getMany<T>(this.#batch(), keys)
   }
 
   /** Stores every entry (one L2 round trip); validates them all first, so a bad one changes nothing. */
@@ -312,6 +282,24 @@ export class TieredCache {
     checkTags(options.tags)
     const fullKey = this.#prefix + key
     return this.#flights.run(fullKey, () => this.#loadThrough(key, fullKey, loader, options)) as Promise<T>
+  }
+
+  /**
+   * Batch read-through: values in the order of `keys` (`undefined` where the loader had none). L1 first,
+   * then one L2 read for the L1 misses, then ONE loader call with only the keys still missing (each once),
+   * whose values are written with one L2 round trip. The loader returns an array with one value per
+   * key in order, or a `Map` / plain object keyed by key; a wrong length or an unrequested key rejects
+   * with a `ValidationError` (code `INVALID_LOADER_RESULT`) and caches nothing. Keys another
+   * `getOrSet`/`getOrSetMany` of this instance is loading are joined, never loaded twice (not across
+   * processes: the `lock` is not used). A loader error rejects the call unless every key it needed has
+   * a stale value within `grace`. With L2 down the loader still runs and its values are returned.
+   */
+  getOrSetMany<T>(
+    keys: readonly string[],
+    loader: BatchLoader<T>,
+    options: SetOptions = {},
+  ): Promise<(T | undefined)[]> {
+    return getOrSetMany<T>(this.#batch(), keys, loader, options, this.options.defaultTtlMs)
   }
 
   /** Wraps `fn` so calls are cached under `options.key(...args)`. */
@@ -400,6 +388,31 @@ export class TieredCache {
 
   #checkOpen(): void {
     if (this.#closed) throw new CacheError('The cache is closed', 'CLOSED')
+  }
+
+  /** The view of this cache that the batch operations (batch-read.ts, get-or-set-many.ts) work on. */
+  #batch(): BatchHost {
+    this.#batchHost ??= {
+      prefix: this.#prefix,
+      l1: this.#l1,
+      now: this.#now,
+      counters: this.#counters,
+      events: this.#events,
+      flights: this.#flights,
+      serializer: this.#codec.serializer,
+      checkKeys: (keys) => {
+        this.#checkOpen()
+        this.#checkKeyList(keys)
+      },
+      readL1Value: (entry) => this.#readL1Value(entry),
+      l2GetMany: async (fullKeys) =>
+        this.#l2 ? this.#l2Call('getMany', (s) => s.getMany(fullKeys)) : undefined,
+      acceptL2: (fullKey, bytes, key) => this.#acceptL2(fullKey, bytes ?? undefined, key),
+      prepare: (key, value, options) => this.#prepare(key, value, options),
+      store: (items) => this.#store(items),
+      emitError: (error, tier, operation, key) => this.#emitError(error, tier, operation, key),
+    }
+    return this.#batchHost
   }
 
   #checkKeyList(keys: readonly string[]): void {

@@ -1,0 +1,197 @@
+import { describeInput, ValidationError } from '../errors'
+import { type BatchHost, type FoundEntry, readL1, readL2Batch } from './batch-read'
+import type { PreparedWrite } from './entry'
+import { checkTags, resolveTtl, type SetOptions } from './options'
+import type { FlightClaim } from './single-flight'
+
+/**
+ * What a batch loader returns for the keys it was given: an array with one value per key in the same
+ * order, or a `Map` / plain object keyed by key. `undefined` (or a key left out of a Map or object)
+ * means "no value": nothing is cached for that key and the caller gets `undefined`.
+ */
+export type BatchLoaderResult<T> =
+  | readonly (T | undefined)[]
+  | ReadonlyMap<string, T | undefined>
+  | Readonly<Record<string, T | undefined>>
+
+/** Loads the keys that no tier holds, all in one call. */
+export type BatchLoader<T> = (missingKeys: string[]) => BatchLoaderResult<T> | Promise<BatchLoaderResult<T>>
+
+interface Claim {
+  key: string
+  fullKey: string
+  settle: FlightClaim<unknown>
+  stale?: FoundEntry | undefined
+}
+
+/**
+ * `getOrSetMany`: L1, then one L2 read for the L1 misses, then one loader call for the keys still
+ * missing, whose values are stored with one L2 write. Keys already being loaded by another call join
+ * that load; the keys this call loads are registered as in flight before anything is awaited.
+ */
+export async function getOrSetMany<T>(
+  host: BatchHost,
+  keys: readonly string[],
+  loader: BatchLoader<T>,
+  options: SetOptions,
+  defaultTtlMs: number,
+): Promise<(T | undefined)[]> {
+  host.checkKeys(keys)
+  if (typeof loader !== 'function')
+    throw new ValidationError('getOrSetMany expects a loader function', 'VALIDATION')
+  // Validate options before anything runs, so a bad TTL never reaches the loader.
+  resolveTtl(options.ttl, defaultTtlMs)
+  if (options.grace !== undefined) resolveTtl(options.grace, 0)
+  checkTags(options.tags)
+  host.counters.operations++
+  const now = host.now()
+  const results: (T | undefined)[] = new Array(keys.length).fill(undefined)
+  const positions = new Map<string, number[]>()
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
+    const hit = readL1(host, key, now)
+    if (hit) results[i] = hit.value as T
+    else positions.get(key)?.push(i) ?? positions.set(key, [i])
+  }
+  if (positions.size === 0) return results
+  const waits: Promise<void>[] = []
+  const claims: Claim[] = []
+  for (const [key, at] of positions) {
+    const fullKey = host.prefix + key
+    let flight = host.flights.join(fullKey)
+    if (!flight) {
+      const claimed = host.flights.claim(fullKey)
+      claims.push({ key, fullKey, settle: claimed.settle })
+      flight = claimed.promise
+    }
+    waits.push(
+      flight.then((value) => {
+        for (const i of at) results[i] = value as T
+      }),
+    )
+  }
+  if (claims.length > 0) void loadClaimed(host, claims, loader, options)
+  await Promise.all(waits)
+  return results
+}
+
+/** Settles every claim: from L2, from the loader, from a stale value, or with the error. Never rejects. */
+async function loadClaimed<T>(
+  host: BatchHost,
+  claims: Claim[],
+  loader: BatchLoader<T>,
+  options: SetOptions,
+): Promise<void> {
+  try {
+    const found = await readL2Batch(
+      host,
+      claims.map((c) => c.key),
+    )
+    const now = host.now()
+    const toLoad: Claim[] = []
+    claims.forEach((claim, j) => {
+      const entry = found[j]
+      if (entry && entry.meta.expiresAt > now) claim.settle.resolve(entry.value)
+      else {
+        claim.stale = entry ?? staleFromL1(host, claim.fullKey)
+        toLoad.push(claim)
+      }
+    })
+    if (toLoad.length > 0) await loadAndStore(host, toLoad, loader, options)
+  } catch (error) {
+    // Not expected (L2 failures are absorbed below us), but no caller may wait forever. Settled claims ignore it.
+    for (const claim of claims) claim.settle.reject(error)
+  }
+}
+
+async function loadAndStore<T>(
+  host: BatchHost,
+  claims: Claim[],
+  loader: BatchLoader<T>,
+  options: SetOptions,
+): Promise<void> {
+  host.counters.misses += claims.length
+  host.counters.loads++
+  const missingKeys = claims.map((c) => c.key)
+  const settled: unknown[] = new Array(claims.length).fill(undefined)
+  try {
+    const values = loaderValues(await loader(missingKeys.slice()), missingKeys)
+    // Every value is validated and serialized before anything is written: a bad one caches nothing.
+    const writes: PreparedWrite[] = []
+    const at: number[] = []
+    for (let j = 0; j < claims.length; j++) {
+      if (values[j] === undefined) continue
+      writes.push(host.prepare(claims[j]!.key, values[j], options))
+      at.push(j)
+    }
+    if (writes.length > 0) await host.store(writes)
+    writes.forEach((write, w) => {
+      // Hand out what L1 now holds (frozen), or a decoded copy: never the loader's own object.
+      const entry = host.l1?.get(write.fullKey)
+      settled[at[w]!] = entry ? host.readL1Value(entry) : host.serializer.deserialize(write.payload)
+    })
+  } catch (error) {
+    return serveStaleOrReject(host, claims, error)
+  }
+  claims.forEach((claim, j) => {
+    claim.settle.resolve(settled[j])
+  })
+}
+
+/** Mirrors `getOrSet`: a key with a value still within its grace window gets it; the others get the error. */
+function serveStaleOrReject(host: BatchHost, claims: Claim[], error: unknown): void {
+  const now = host.now()
+  for (const claim of claims) {
+    const stale = claim.stale
+    if (stale && stale.meta.staleUntil > now) {
+      host.counters.staleServed++
+      host.emitError(error, 'loader', 'getOrSetMany', claim.key)
+      claim.settle.resolve(stale.value)
+    } else claim.settle.reject(error)
+  }
+}
+
+function staleFromL1(host: BatchHost, fullKey: string): FoundEntry | undefined {
+  const entry = host.l1?.get(fullKey)
+  return entry ? { value: host.readL1Value(entry), meta: entry } : undefined
+}
+
+/** The loader's result as one value per key, in the order of `keys`; throws when it breaks the contract. */
+export function loaderValues(result: unknown, keys: readonly string[]): unknown[] {
+  if (Array.isArray(result)) {
+    if (result.length !== keys.length) {
+      throw new ValidationError(
+        `getOrSetMany: the loader returned ${result.length} values for ${keys.length} keys; an array must hold one value (or undefined) per key, in the order given`,
+        'INVALID_LOADER_RESULT',
+      )
+    }
+    return result
+  }
+  const requested = new Set(keys)
+  const check = (key: unknown) => {
+    if (typeof key !== 'string' || !requested.has(key)) {
+      throw new ValidationError(
+        `getOrSetMany: the loader returned key ${describeInput(key)}, which it was not asked for`,
+        'INVALID_LOADER_RESULT',
+      )
+    }
+  }
+  if (result instanceof Map) {
+    for (const key of result.keys()) check(key)
+    return keys.map((key) => result.get(key))
+  }
+  if (isPlainObject(result)) {
+    for (const key of Object.keys(result)) check(key)
+    return keys.map((key) => (Object.hasOwn(result, key) ? result[key] : undefined))
+  }
+  throw new ValidationError(
+    `getOrSetMany: the loader must return an array, a Map or a plain object, got ${describeInput(result)}`,
+    'INVALID_LOADER_RESULT',
+  )
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
