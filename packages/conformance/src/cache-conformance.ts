@@ -7,6 +7,7 @@ import {
   ValidationError,
 } from '@cache/core'
 import { afterEach, describe, expect, it } from 'vitest'
+import { batchReadThroughTests } from './batch-conformance'
 import { randomPrefix, text, waitFor } from './helpers'
 
 /** Options for {@link cacheConformance}. */
@@ -145,6 +146,8 @@ export function cacheConformance(
       await waitFor(async () => (await store.get(`${namespace}:bad`)) === undefined, 2_000)
       await store.close()
     })
+
+    batchReadThroughTests(build, makeStore, makeL1)
 
     if (makeL1) {
       it('an L2 hit backfills L1 with the remaining TTL, so L1 never outlives L2', async () => {
