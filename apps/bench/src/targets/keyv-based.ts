@@ -25,6 +25,16 @@ export const cacheManagerTarget: TargetDefinition = {
       set: (key, value, ttlMs) => cache.set(key, value, ttlMs),
       getOrSet: (key, loader, ttlMs) => cache.wrap(key, loader, ttlMs),
       getMany: (keys) => cache.mget(keys),
+      // No batch read-through: composed from mget and mset, as a user would.
+      async getOrSetMany(keys, loader, ttlMs) {
+        const values = await cache.mget(keys)
+        const missing = keys.filter((_, i) => values[i] === undefined)
+        if (missing.length === 0) return values
+        const loaded = await loader(missing)
+        await cache.mset(missing.map((key, j) => ({ key, value: loaded[j], ttl: ttlMs })))
+        let j = 0
+        return values.map((value) => (value === undefined ? loaded[j++] : value))
+      },
       async close() {
         await cache.disconnect()
       },
@@ -47,6 +57,16 @@ export const cacheableTarget: TargetDefinition = {
       set: (key, value, ttlMs) => cache.set(key, value, ttlMs),
       getOrSet: (key, loader, ttlMs) => cache.getOrSet(key, loader, { ttl: ttlMs }),
       getMany: (keys) => cache.getMany(keys),
+      // No batch read-through: composed from getMany and setMany, as a user would.
+      async getOrSetMany(keys, loader, ttlMs) {
+        const values = await cache.getMany(keys)
+        const missing = keys.filter((_, i) => values[i] === undefined)
+        if (missing.length === 0) return values
+        const loaded = await loader(missing)
+        await cache.setMany(missing.map((key, j) => ({ key, value: loaded[j], ttl: ttlMs })))
+        let j = 0
+        return values.map((value) => (value === undefined ? loaded[j++] : value))
+      },
       async close() {
         await cache.disconnect()
       },

@@ -1,5 +1,5 @@
 import { fflateCompressor } from '@cache/compression-fflate'
-import { createCache, createCodec, type TieredCache } from '@cache/core'
+import { createCache, createCodec, type Store, type TieredCache } from '@cache/core'
 import { memoryL1 } from '@cache/memory'
 import { redisLock, redisStore } from '@cache/redis-ioredis'
 import { OURS } from './names'
@@ -13,9 +13,12 @@ export const oursTarget: TargetDefinition = {
     const options = context.ours ?? {}
     // fflate at its default level above the default 1 KB threshold, as a user would enable it.
     const compressor = options.compression ? fflateCompressor() : undefined
+    const trips = { reads: 0, writes: 0 }
+    const redis = mode === 'memory' ? undefined : redisStore({ url: context.redisUrl })
+    const store = redis && options.countRoundTrips ? countingStore(redis, trips) : redis
     const cache: TieredCache = await createCache({
       ...(mode === 'l2' ? {} : { l1: memoryL1({ maxItems: context.l1Items }) }),
-      ...(mode === 'memory' ? {} : { store: redisStore({ url: context.redisUrl }) }),
+      ...(store ? { store } : {}),
       ...(options.lock ? { lock: redisLock({ url: context.redisUrl }) } : {}),
       ...(compressor ? { codec: createCodec({ compressor }) } : {}),
       ...(options.commandTimeoutMs === undefined ? {} : { commandTimeout: options.commandTimeoutMs }),
@@ -31,6 +34,8 @@ export const oursTarget: TargetDefinition = {
       set: (key, value, ttlMs) => cache.set(key, value, { ttl: ttlMs }),
       getOrSet: (key, loader, ttlMs) => cache.getOrSet(key, loader, { ttl: ttlMs }),
       getMany: (keys) => cache.getMany(keys),
+      getOrSetMany: (keys, loader, ttlMs) => cache.getOrSetMany(keys, loader, { ttl: ttlMs }),
+      ...(options.countRoundTrips ? { roundTrips: () => ({ ...trips }) } : {}),
       l1Counts() {
         const { hits, misses } = cache.stats().tiers.l1
         return { hits, misses }
@@ -38,4 +43,34 @@ export const oursTarget: TargetDefinition = {
       close: () => cache.close(),
     }
   },
+}
+
+/** Delegates to `inner`, counting its round trips (each call of the Store contract is one). */
+function countingStore(inner: Store, trips: { reads: number; writes: number }): Store {
+  return {
+    name: inner.name,
+    capabilities: inner.capabilities,
+    get(key) {
+      trips.reads++
+      return inner.get(key)
+    },
+    getMany(keys) {
+      trips.reads++
+      return inner.getMany(keys)
+    },
+    set(key, value, ttlMs) {
+      trips.writes++
+      return inner.set(key, value, ttlMs)
+    },
+    setMany(entries) {
+      trips.writes++
+      return inner.setMany(entries)
+    },
+    delete: (key) => inner.delete(key),
+    deleteMany: (keys) => inner.deleteMany(keys),
+    clear: (prefix) => inner.clear(prefix),
+    keys: (prefix) => inner.keys(prefix),
+    ping: () => inner.ping(),
+    close: () => inner.close(),
+  }
 }

@@ -9,6 +9,17 @@ export interface BenchCache {
   getOrSet(key: string, loader: () => Promise<unknown>, ttlMs: number): unknown
   /** Values of many keys in one call, when the library has such a call. */
   getMany?(keys: string[]): Promise<unknown[]>
+  /**
+   * Batch read-through: the values of `keys` in order; `loader` gets the keys no tier had and returns
+   * their values in the same order. Absent when the library has no batch read-through of its own.
+   */
+  getOrSetMany?(
+    keys: string[],
+    loader: (missing: string[]) => Promise<unknown[]>,
+    ttlMs: number,
+  ): Promise<unknown[]>
+  /** Redis round trips so far: reads (GET, MGET) and writes (SET, or one pipeline of them). */
+  roundTrips?(): { reads: number; writes: number }
   /** L1 hits and misses so far, when the target can tell. */
   l1Counts?(): { hits: number; misses: number }
   close(): Promise<void>
@@ -32,6 +43,8 @@ export interface OursOptions {
   lock?: boolean
   commandTimeoutMs?: number
   breakerRecoveryMs?: number
+  /** Count L2 round trips through a delegating store (for `roundTrips`). */
+  countRoundTrips?: boolean
 }
 
 /** A library under test. */

@@ -7,7 +7,8 @@ import type { Workload } from './types'
 
 const TTL_MS = 600_000
 
-async function fill(cache: BenchCache, keys: readonly string[], value: (i: number) => unknown) {
+/** Writes `keys` through the cache under test, 32 at a time. */
+export async function fill(cache: BenchCache, keys: readonly string[], value: (i: number) => unknown) {
   const concurrency = 32
   let next = 0
   await Promise.all(
@@ -111,43 +112,6 @@ export const w5: Workload = {
       storedBytes: storedPerEntry,
       jsonBytes,
       storedRatio: storedPerEntry / jsonBytes,
-    }
-  },
-}
-
-/** W6: batch read of 100 keys (getMany) against ioredis MGET; 10 concurrent callers. */
-export const w6: Workload = {
-  id: 'W6',
-  title: 'Batch read of 100 keys (Redis only, 1 KB values), 10 concurrent callers',
-  mode: 'l2',
-  targets: ['ioredis', 'ours (@cache/*)', 'cache-manager', 'cacheable'],
-  baseline: 'ioredis',
-  ratioMetric: 'opsPerSec',
-  columns: [
-    { metric: 'opsPerSec', label: 'batches/s', digits: 0 },
-    { metric: 'p50Ms', label: 'p50 ms', digits: 2 },
-    { metric: 'p99Ms', label: 'p99 ms', digits: 2 },
-  ],
-  l1Items: 1_000,
-  async run(context) {
-    const cache = await context.open()
-    if (!cache.getMany) throw new Error(`${context.target} has no batch read`)
-    const count = 1_000
-    const keys = Array.from({ length: count }, (_, i) => `row:${i}`)
-    await fill(cache, keys, kbObject)
-    const batches = Array.from({ length: count / 100 }, (_, b) => keys.slice(b * 100, b * 100 + 100))
-    const result = await concurrentLoop(
-      async (i) => {
-        const values = await cache.getMany!(batches[i % batches.length]!)
-        if (values.length !== 100 || values[99] === undefined)
-          throw new Error(`${context.target} batch incomplete`)
-      },
-      { concurrency: 10, durationMs: context.quick ? 300 : 1_500, warmupMs: context.quick ? 100 : 300 },
-    )
-    return {
-      opsPerSec: result.opsPerSec,
-      p50Ms: result.latencies.percentile(50),
-      p99Ms: result.latencies.percentile(99),
     }
   },
 }
