@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { CacheError, type CacheEvents, createCache, type Store, ValidationError } from '../src/index'
+import {
+  CacheError,
+  type CacheEvents,
+  createCache,
+  createCodec,
+  type Store,
+  utf8Decode,
+  utf8Encode,
+  ValidationError,
+} from '../src/index'
 import { chaosStore, mapL1, mapStore } from './helpers/stores'
 
 const clock = (start = 1_700_000_000_000) => {
@@ -284,5 +293,35 @@ describe('getOrSetMany', () => {
     expect(events.slice(3, 5).sort()).toEqual(['hit:l2:l2', 'miss:l2:new'])
     expect(events.slice(5)).toEqual(['set:l2:new', 'set:l1:new'])
     await cache.close()
+  })
+})
+
+describe('getMany', () => {
+  it('L1 keeps its own copy of the bytes of a value it cannot freeze, never a view of an L2 reply', async () => {
+    const inner = mapStore()
+    // A store handing out its own buffers (no copy), as a client reply buffer would be.
+    const replies: Uint8Array[] = []
+    const store: Store = {
+      ...inner,
+      getMany: async (keys) => {
+        const values = keys.map((k) => inner.data.get(k)?.value)
+        for (const v of values) if (v) replies.push(v)
+        return values
+      },
+    }
+    const dates = {
+      id: 'dates',
+      serialize: (v: unknown) => utf8Encode(String((v as Date).getTime())),
+      deserialize: (b: Uint8Array) => new Date(Number(utf8Decode(b))),
+    }
+    const codec = createCodec({ serializer: dates })
+    await (await createCache({ store, codec, namespace: 'own' })).set('d', new Date(5))
+    const l1 = mapL1()
+    const reader = await createCache({ store, l1, codec, namespace: 'own' })
+    expect(await reader.getMany(['d'])).toEqual([new Date(5)])
+    expect(l1.get('own:d')?.payload).toBeDefined()
+    for (const reply of replies) reply.fill(0)
+    expect(await reader.get('d')).toEqual(new Date(5))
+    await reader.close()
   })
 })

@@ -60,9 +60,14 @@ export function buildL1Entry(fullKey: string, value: unknown, payload: Uint8Arra
     staleUntil: meta.staleUntil,
     tags: meta.tags,
     value: frozen ? value : undefined,
-    payload: frozen ? undefined : payload,
+    payload: frozen ? undefined : ownBytes(payload),
     size: payload.length + fullKey.length * 2 + 64,
   }
+}
+
+/** `bytes`, copied when it is a view into a larger buffer (an L2 reply, an envelope) that L1 must not pin or share. */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
 }
 
 /** Milliseconds until `until` (at least 1), or `undefined` for no expiry. */

@@ -193,9 +193,10 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
       try {
         const value = serializerReader.deserialize(body)
         if (serializerReader !== serializer) return { value, meta: envelope.meta }
-        // A raw body is a view of the caller's bytes: copy it, so L1 never pins or shares them.
-        const payload = body === envelope.payload ? body.slice() : body
-        return { value, meta: envelope.meta, payload }
+        // Not copied: a raw body is a view of the caller's bytes, and most readers never keep it (L1
+        // keeps bytes only for values it cannot freeze, and copies them then). A copy per entry was a
+        // quarter of the decoding cost of a batch read.
+        return { value, meta: envelope.meta, payload: body }
       } catch (error) {
         throw new CorruptEntryError('Cannot deserialize entry', { cause: error })
       }

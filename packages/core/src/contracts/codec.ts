@@ -35,7 +35,10 @@ export interface EntryMeta {
 export interface DecodedEntry {
   value: unknown
   meta: EntryMeta
-  /** The serialized bytes, when written by the codec's current serializer (spares re-serializing for L1). */
+  /**
+   * The serialized bytes, when written by the codec's current serializer (spares re-serializing for L1).
+   * May be a view of the bytes given to `open`: copy it before keeping it.
+   */
   payload?: Uint8Array
 }
 
