@@ -4,6 +4,7 @@ import { type ConnectionHandle, openConnection, type RedisClient, type RedisConn
 import { STORE_DEFAULTS } from './defaults'
 import { keySlot } from './key-slot'
 import { toInfrastructureError } from './redis-errors'
+import { WriteCoalescer } from './write-coalescer'
 
 /** Options of `redisStore`. */
 export interface RedisStoreOptions {
@@ -26,7 +27,10 @@ export class RedisStore implements Store {
   readonly #handle: ConnectionHandle
   readonly #scanCount: number
   readonly #deleteBatchSize: number
+  readonly #writes: WriteCoalescer
   #closed = false
+  /** True once the first connection attempt is over, so commands no longer wait for it. */
+  #started = false
 
   constructor(connection: RedisConnection, options: RedisStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) {
@@ -43,10 +47,14 @@ export class RedisStore implements Store {
     )
     this.#handle = openConnection('redisStore', connection)
     this.client = this.#handle.client
+    this.#writes = new WriteCoalescer(this.client)
+    this.#handle.firstAttempt.then(() => {
+      this.#started = true
+    })
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    return this.#run('get', async (client) => toBytes(await client.getBuffer(key)))
+  get(key: string): Promise<Uint8Array | undefined> {
+    return this.#run('get', (client) => client.getBuffer(key).then(toBytes))
   }
 
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
@@ -66,17 +74,20 @@ export class RedisStore implements Store {
     })
   }
 
-  async set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
-    const command = toSetCommand(key, value, ttlMs)
-    await this.#run('set', async (client) => {
-      await sendSet(client, command)
-    })
+  set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
+    let command: SetCommand
+    try {
+      command = toSetCommand(key, value, ttlMs, !this.#writesAtOnce())
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#run('set', (client) => (sendSet(client, command) as Promise<unknown>).then(toVoid))
   }
 
   async setMany(entries: readonly StoreEntry[]): Promise<void> {
     if (entries.length === 0) return
     // Validate everything first so a bad entry writes nothing.
-    const commands = entries.map((entry) => toSetCommand(entry.key, entry.value, entry.ttlMs))
+    const commands = entries.map((entry) => toSetCommand(entry.key, entry.value, entry.ttlMs, true))
     await this.#run('setMany', async (client) => {
       const groups = this.#groupBySlot(commands.map((command) => command.key))
       await Promise.all(
@@ -91,8 +102,8 @@ export class RedisStore implements Store {
     })
   }
 
-  async delete(key: string): Promise<boolean> {
-    return this.#run('delete', async (client) => (await client.unlink(key)) > 0)
+  delete(key: string): Promise<boolean> {
+    return this.#run('delete', (client) => client.unlink(key).then(isPositive))
   }
 
   async deleteMany(keys: readonly string[]): Promise<number> {
@@ -167,14 +178,33 @@ export class RedisStore implements Store {
     await this.#handle.close()
   }
 
-  async #run<T>(operation: string, run: (client: RedisClient) => Promise<T>): Promise<T> {
-    if (this.#closed) throw new InfrastructureError(`${this.name} ${operation}: store is closed`, 'CLOSED')
-    await this.#handle.firstAttempt
-    try {
-      return await run(this.client)
-    } catch (error) {
-      throw toInfrastructureError(error, `${this.name} ${operation}`, this.#handle)
+  // Not async, and no await once the client has started: every get/set goes through here, and each
+  // extra await is another promise and microtask per command.
+  #run<T>(operation: string, run: (client: RedisClient) => Promise<T>): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(new InfrastructureError(`${this.name} ${operation}: store is closed`, 'CLOSED'))
     }
+    if (!this.#started) return this.#handle.firstAttempt.then(() => this.#run(operation, run))
+    let sent: Promise<T>
+    try {
+      this.#writes.hold()
+      sent = run(this.client)
+    } catch (error) {
+      sent = Promise.reject(error)
+    }
+    return sent.catch((error: unknown) => {
+      throw toInfrastructureError(error, `${this.name} ${operation}`, this.#handle)
+    })
+  }
+
+  /**
+   * True when a command sent now is serialized by ioredis before the call returns (a connected
+   * standalone client writes at once), so its arguments need no defensive copy.
+   */
+  #writesAtOnce(): boolean {
+    if (this.#handle.isCluster || !this.#started) return false
+    const client = this.client as Redis
+    return client.status === 'ready' && client.stream?.writable === true
   }
 
   /** Every master of a Cluster (each holds its own slots), or the one standalone client. */
@@ -224,16 +254,17 @@ interface SetCommand {
   pxMs: number | undefined
 }
 
-function toSetCommand(key: string, value: Uint8Array, ttlMs: number | undefined): SetCommand {
+function toSetCommand(key: string, value: Uint8Array, ttlMs: number | undefined, copy: boolean): SetCommand {
   if (typeof key !== 'string') {
     throw new ValidationError(`redisStore.set expects a string key, got ${typeof key}`, 'INVALID_KEY')
   }
   if (!(value instanceof Uint8Array)) {
     throw new ValidationError(`redisStore.set("${key}") expects a Uint8Array value`, 'INVALID_VALUE')
   }
-  // A copy, taken now: the command may be serialized a tick later (or sit in a caller's offline queue), and
-  // a caller that reuses its array right after calling set() must not change what gets stored.
-  const bytes = Buffer.from(value)
+  // A copy, taken now, unless the command is serialized at once: it may be serialized a tick later (or sit
+  // in a caller's offline queue), and a caller that reuses its array right after calling set() must not
+  // change what gets stored.
+  const bytes = copy ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
   if (ttlMs === undefined || ttlMs === Number.POSITIVE_INFINITY) return { key, bytes, pxMs: undefined }
   if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs)) {
     throw new ValidationError(
@@ -248,6 +279,12 @@ function toSetCommand(key: string, value: Uint8Array, ttlMs: number | undefined)
 function sendSet(target: Pick<Redis, 'set'> | ChainableCommander, command: SetCommand): unknown {
   const { key, bytes, pxMs } = command
   return pxMs === undefined ? target.set(key, bytes) : target.set(key, bytes, 'PX', pxMs)
+}
+
+function toVoid(): void {}
+
+function isPositive(count: number): boolean {
+  return count > 0
 }
 
 function toBytes(value: Bytes): Uint8Array | undefined {

@@ -210,6 +210,51 @@ describe('redisStore on the shared Redis', () => {
     await store.clear(p)
   })
 
+  it('also once connected, when a set is serialized at once without a defensive copy', async () => {
+    const store = open({ url: REDIS_URL })
+    const p = randomPrefix()
+    await store.ping()
+    const value = text('original')
+    const pending = store.set(`${p}k`, value, 60_000)
+    value.fill(0)
+    await pending
+    expect(await store.get(`${p}k`)).toEqual(text('original'))
+    await store.clear(p)
+  })
+
+  it('sends the commands of one tick in one socket write, each answered in order', async () => {
+    const store = open({ url: REDIS_URL })
+    const p = randomPrefix()
+    await store.ping()
+    const socket = (store.client as Redis).stream as unknown as {
+      _write: (...args: unknown[]) => unknown
+      _writev: (chunks: unknown[], ...rest: unknown[]) => unknown
+    }
+    const writes: number[] = []
+    const write = socket._write
+    const writev = socket._writev
+    socket._write = function (...args) {
+      writes.push(1)
+      return write.apply(this, args)
+    }
+    socket._writev = function (chunks, ...rest) {
+      writes.push(chunks.length)
+      return writev.call(this, chunks, ...rest)
+    }
+    try {
+      const keys = Array.from({ length: 40 }, (_, i) => `${p}${i}`)
+      const sets = keys.map((key, i) => store.set(key, text(`v${i}`)))
+      const gets = keys.map((key) => store.get(key))
+      await Promise.all(sets)
+      expect(await Promise.all(gets)).toEqual(keys.map((_, i) => text(`v${i}`)))
+      expect(writes).toEqual([80])
+    } finally {
+      socket._write = write
+      socket._writev = writev
+    }
+    await store.clear(p)
+  })
+
   it('clear() also removes keys under the prefix that are not valid UTF-8', async () => {
     const store = open({ url: REDIS_URL })
     const client = store.client as Redis
