@@ -3,6 +3,7 @@ import { createCodec, type StatefulCodec } from '../codec/create-codec'
 import type { InvalidationMessage } from '../contracts/bus'
 import type { Codec, EntryMeta } from '../contracts/codec'
 import type { L1Entry } from '../contracts/l1'
+import type { StoreEntry } from '../contracts/store'
 import { CacheError, InfrastructureError, ValidationError } from '../errors'
 import { GuardedStore } from '../resilience/guarded-store'
 import { withTimeout } from '../resilience/with-timeout'
@@ -39,6 +40,8 @@ interface Found {
   meta: EntryMeta
   payload?: Uint8Array
 }
+
+const returnTrue = (): true => true
 
 const instanceId = (): string =>
   typeof globalThis.crypto?.randomUUID === 'function'
@@ -433,44 +436,51 @@ export class TieredCache {
   }
 
   async #store(items: PreparedWrite[]): Promise<void> {
-    if (this.#l2) {
-      const entries = await Promise.all(
-        items.map(async (item) => ({
-          key: item.fullKey,
-          value: await this.#codec.seal(item.payload, item.meta),
-          // L2 TTL covers the grace window, so fail-safe can still find the entry after expiry.
-          ttlMs: remainingTtlMs(item.meta.staleUntil, this.#now()),
-        })),
-      )
-      for (const e of entries) this.#pending.superseded(e.key)
-      const ok = await this.#l2Call('set', (s) =>
-        (entries.length === 1
-          ? s.set(entries[0]!.key, entries[0]!.value, entries[0]!.ttlMs)
-          : s.setMany(entries)
-        ).then(() => true),
-      )
-      if (ok === undefined) {
-        this.#counters.failedL2Writes += entries.length
-        items.forEach((item, i) => {
-          const { value } = entries[i]!
-          this.#pending.set(item.fullKey, {
-            value,
-            staleUntil: item.meta.staleUntil,
-            at: item.meta.createdAt,
-          })
-        })
-        this.#scheduleReplay()
-      } else {
-        for (const item of items) this.#events.emit('set', { key: item.key, tier: 'l2' })
-      }
-    }
+    if (this.#l2) await this.#storeL2(items)
+    const emitSet = this.#events.has('set')
     for (const item of items) {
       this.#counters.sets++
       if (this.#l1)
         this.#setL1(item.fullKey, this.#codec.serializer.deserialize(item.payload), item.payload, item.meta)
-      this.#events.emit('set', { key: item.key, tier: 'l1' })
+      if (emitSet) this.#events.emit('set', { key: item.key, tier: 'l1' })
     }
-    this.#publish({ kind: 'keys', origin: this.id, keys: items.map((i) => i.fullKey) })
+    if (this.#bus) this.#publish({ kind: 'keys', origin: this.id, keys: items.map((i) => i.fullKey) })
+  }
+
+  /** Seals and writes to L2 (one round trip); writes that fail are kept as pending. */
+  async #storeL2(items: PreparedWrite[]): Promise<void> {
+    // A single write (every set and getOrSet) skips the Promise.all and the array of promises.
+    const entries =
+      items.length === 1
+        ? [await this.#seal(items[0]!)]
+        : await Promise.all(items.map((item) => this.#seal(item)))
+    for (const e of entries) this.#pending.superseded(e.key)
+    const ok = await this.#l2Call('set', (s) =>
+      (entries.length === 1
+        ? s.set(entries[0]!.key, entries[0]!.value, entries[0]!.ttlMs)
+        : s.setMany(entries)
+      ).then(returnTrue),
+    )
+    if (ok === undefined) {
+      this.#counters.failedL2Writes += entries.length
+      items.forEach((item, i) => {
+        const { value } = entries[i]!
+        this.#pending.set(item.fullKey, {
+          value,
+          staleUntil: item.meta.staleUntil,
+          at: item.meta.createdAt,
+        })
+      })
+      this.#scheduleReplay()
+    } else if (this.#events.has('set')) {
+      for (const item of items) this.#events.emit('set', { key: item.key, tier: 'l2' })
+    }
+  }
+
+  async #seal(item: PreparedWrite): Promise<StoreEntry> {
+    const value = await this.#codec.seal(item.payload, item.meta)
+    // L2 TTL covers the grace window, so fail-safe can still find the entry after expiry.
+    return { key: item.fullKey, value, ttlMs: remainingTtlMs(item.meta.staleUntil, this.#now()) }
   }
 
   #setL1(fullKey: string, value: unknown, payload: Uint8Array, meta: EntryMeta): void {
@@ -507,28 +517,33 @@ export class TieredCache {
   }
 
   /** Reads L2, decodes, backfills L1 with the remaining TTL; `undefined` when absent or unavailable. */
-  async #readL2(fullKey: string, key: string): Promise<Found | undefined> {
-    if (!this.#l2) return undefined
-    const bytes = await this.#l2Call('get', (s) => s.get(fullKey), key)
-    return this.#acceptL2(fullKey, bytes ?? undefined, key)
+  #readL2(fullKey: string, key: string): Promise<Found | undefined> {
+    if (!this.#l2) return Promise.resolve(undefined)
+    // Promise chains rather than async/await: this is every L2 read, and each await costs a promise.
+    return this.#l2Call('get', (s) => s.get(fullKey), key).then((bytes) =>
+      this.#acceptL2(fullKey, bytes ?? undefined, key),
+    )
   }
 
-  async #acceptL2(fullKey: string, bytes: Uint8Array | undefined, key: string): Promise<Found | undefined> {
-    const found = bytes ? await this.#open(fullKey, bytes, key) : undefined
-    if (found && found.meta.expiresAt > this.#now()) {
+  #acceptL2(fullKey: string, bytes: Uint8Array | undefined, key: string): Promise<Found | undefined> {
+    if (!bytes) return Promise.resolve(this.#l2Miss(key, undefined))
+    return this.#open(fullKey, bytes, key).then((found) => {
+      if (!found || !(found.meta.expiresAt > this.#now())) return this.#l2Miss(key, found)
       this.#counters.l2Hits++
-      this.#events.emit('hit', { key, tier: 'l2' })
-      if (this.#l1) {
-        const payload = found.payload ?? this.#reencode(found.value)
-        if (payload) this.#setL1(fullKey, found.value, payload, found.meta)
-        else this.#l1.delete(fullKey)
-      }
+      if (this.#events.has('hit')) this.#events.emit('hit', { key, tier: 'l2' })
+      if (!this.#l1) return found
+      const payload = found.payload ?? this.#reencode(found.value)
+      if (payload) this.#setL1(fullKey, found.value, payload, found.meta)
+      else this.#l1.delete(fullKey)
       // Hand out the same (frozen) object L1 now holds, so the first reader cannot mutate the cache.
-      const entry = this.#l1?.get(fullKey)
+      const entry = this.#l1.get(fullKey)
       return entry ? { value: this.#readL1Value(entry), meta: found.meta } : found
-    }
+    })
+  }
+
+  #l2Miss(key: string, found: Found | undefined): Found | undefined {
     this.#counters.l2Misses++
-    this.#events.emit('miss', { key, tier: 'l2' })
+    if (this.#events.has('miss')) this.#events.emit('miss', { key, tier: 'l2' })
     return found
   }
 
@@ -542,28 +557,37 @@ export class TieredCache {
   }
 
   /** Decodes an envelope; a corrupt one is deleted from L2, reported, and read as a miss. */
-  async #open(fullKey: string, bytes: Uint8Array, key: string): Promise<Found | undefined> {
-    try {
-      return await this.#codec.open(bytes)
-    } catch (error) {
+  #open(fullKey: string, bytes: Uint8Array, key: string): Promise<Found | undefined> {
+    const corrupt = (error: unknown): undefined => {
       this.#emitError(error, 'l2', 'decode', key)
       void this.#l2Call('delete', (s) => s.delete(fullKey), key)
       return undefined
     }
+    try {
+      return Promise.resolve(this.#codec.open(bytes)).then(undefined, corrupt)
+    } catch (error) {
+      return Promise.resolve(corrupt(error))
+    }
   }
 
   /** Runs an L2 call through timeout and breaker; failures are reported and yield `undefined`. */
-  async #l2Call<T>(operation: string, run: (s: GuardedStore['store']) => Promise<T>, key?: string) {
-    if (!this.#l2) return undefined
-    try {
-      const result = await this.#l2.call(operation, run)
-      // L2 answers again: writes that failed without opening the circuit are replayed now.
-      if (this.#pending.size > 0 && !this.#pending.replaying && !this.#closed) void this.#replayPending()
-      return result
-    } catch (error) {
-      this.#emitError(error, 'l2', operation, key)
-      return undefined
-    }
+  #l2Call<T>(
+    operation: string,
+    run: (s: GuardedStore['store']) => Promise<T>,
+    key?: string,
+  ): Promise<T | undefined> {
+    if (!this.#l2) return Promise.resolve(undefined)
+    return this.#l2.call(operation, run).then(
+      (result) => {
+        // L2 answers again: writes that failed without opening the circuit are replayed now.
+        if (this.#pending.size > 0 && !this.#pending.replaying && !this.#closed) void this.#replayPending()
+        return result
+      },
+      (error: unknown) => {
+        this.#emitError(error, 'l2', operation, key)
+        return undefined
+      },
+    )
   }
 
   async #loadThrough(

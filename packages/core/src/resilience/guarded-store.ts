@@ -2,7 +2,7 @@ import type { Clock } from '../clock'
 import type { Store } from '../contracts/store'
 import { CacheError, InfrastructureError } from '../errors'
 import { CircuitBreaker, type CircuitState } from './circuit-breaker'
-import { withTimeout } from './with-timeout'
+import { DeadlineQueue } from './deadline-queue'
 
 /** Options for {@link GuardedStore}. */
 export interface GuardedStoreOptions {
@@ -18,12 +18,15 @@ export class GuardedStore {
   readonly store: Store
   readonly breaker: CircuitBreaker
   readonly #timeoutMs: number
+  /** Undefined when calls have no timeout (`Infinity`). */
+  readonly #deadlines: DeadlineQueue | undefined
   #probeTimer: ReturnType<typeof setTimeout> | undefined
   #stopped = false
 
   constructor(store: Store, options: GuardedStoreOptions) {
     this.store = store
     this.#timeoutMs = options.commandTimeoutMs
+    this.#deadlines = Number.isFinite(this.#timeoutMs) ? new DeadlineQueue(this.#timeoutMs) : undefined
     this.breaker = new CircuitBreaker({
       failureThreshold: options.breakerFailureThreshold,
       recoveryMs: options.breakerRecoveryMs,
@@ -58,25 +61,67 @@ export class GuardedStore {
     ;(this.#probeTimer as { unref?: () => void }).unref?.()
   }
 
-  /** Calls `run` on the store unless the circuit is open; failures and timeouts feed the breaker. */
-  async call<T>(operation: string, run: (store: Store) => Promise<T>): Promise<T> {
+  /**
+   * Calls `run` on the store unless the circuit is open; failures and timeouts feed the breaker.
+   * Every L2 command passes here, so it is not async, builds no label unless something fails, and
+   * times the call through the shared deadline queue rather than a timer of its own.
+   */
+  call<T>(operation: string, run: (store: Store) => Promise<T>): Promise<T> {
     if (!this.breaker.allow()) {
-      throw new InfrastructureError(`${this.store.name} skipped: circuit open`, 'CIRCUIT_OPEN')
+      return Promise.reject(
+        new InfrastructureError(`${this.store.name} skipped: circuit open`, 'CIRCUIT_OPEN'),
+      )
     }
+    let pending: Promise<T>
     try {
-      const result = await withTimeout(run(this.store), this.#timeoutMs, `${this.store.name} ${operation}`)
-      this.breaker.success()
-      return result
+      pending = run(this.store)
     } catch (error) {
-      this.breaker.failure()
-      if (error instanceof CacheError) throw error
-      throw new InfrastructureError(
-        `${this.store.name} ${operation} failed: ${(error as Error)?.message}`,
-        'INFRASTRUCTURE',
-        {
-          cause: error,
+      pending = Promise.reject(error)
+    }
+    const deadlines = this.#deadlines
+    if (deadlines === undefined) {
+      return pending.then(
+        (value) => {
+          this.breaker.success()
+          return value
+        },
+        (error: unknown) => {
+          throw this.#failed(operation, error)
         },
       )
     }
+    return new Promise<T>((resolve, reject) => {
+      const deadline = deadlines.add(() => {
+        reject(this.#failed(operation, undefined, true))
+      })
+      // These handlers also consume a late rejection after a timeout, so it is never unhandled.
+      pending.then(
+        (value) => {
+          if (!deadlines.settle(deadline)) return
+          this.breaker.success()
+          resolve(value)
+        },
+        (error: unknown) => {
+          if (deadlines.settle(deadline)) reject(this.#failed(operation, error))
+        },
+      )
+    })
+  }
+
+  /** Feeds the breaker and turns a failure or a timeout into a `CacheError`. */
+  #failed(operation: string, error: unknown, timedOut = false): CacheError {
+    this.breaker.failure()
+    if (timedOut) {
+      return new InfrastructureError(
+        `${this.store.name} ${operation} timed out after ${this.#timeoutMs} ms`,
+        'TIMEOUT',
+      )
+    }
+    if (error instanceof CacheError) return error
+    return new InfrastructureError(
+      `${this.store.name} ${operation} failed: ${(error as Error)?.message}`,
+      'INFRASTRUCTURE',
+      { cause: error },
+    )
   }
 }
