@@ -4,6 +4,8 @@ export const L1_DEFAULTS = {
   maxItems: 10_000,
   /** @default 64 MiB (estimated from serialized size) */
   maxBytes: 64 * 1024 * 1024,
+  /** @default 'lru' (see the package README for when 'tinylfu' pays off) */
+  admission: 'lru' as 'lru' | 'tinylfu',
 } as const
 
 /** Defaults of `memoryStore`. */

@@ -1,4 +1,4 @@
 export { L1_DEFAULTS, STORE_DEFAULTS } from './defaults'
 export { MemoryL1, memoryL1 } from './memory-l1'
 export { MemoryStore, memoryStore } from './memory-store'
-export type { MemoryBounds } from './options'
+export type { L1Options, MemoryBounds } from './options'

@@ -1,24 +1,40 @@
 import type { L1Entry, L1Tier } from '@cache/core'
 import { LRUCache } from 'lru-cache'
 import { L1_DEFAULTS } from './defaults'
-import { type MemoryBounds, resolveBounds } from './options'
+import { FrequencySketch, hashKey } from './frequency-sketch'
+import { type L1Options, resolveL1Options } from './options'
 
-/** The L1 tier over lru-cache: decoded values, bounded by count and estimated bytes, TTL honoured. */
+/** An L1 entry with its key's hash, so a hit counts its frequency without hashing the key again. */
+interface Slot {
+  readonly entry: L1Entry
+  readonly hash: number
+}
+
+/**
+ * The L1 tier over lru-cache: decoded values, bounded by count and estimated bytes, TTL honoured.
+ * With `admission: 'tinylfu'`, a new key enters a full tier only if it was seen more often lately
+ * than the least recently used entry it would evict.
+ */
 export class MemoryL1 implements L1Tier {
   readonly name = 'memory-l1'
   readonly maxBytes: number
   readonly maxItems: number
-  readonly #lru: LRUCache<string, L1Entry>
+  readonly admission: 'lru' | 'tinylfu'
+  readonly #lru: LRUCache<string, Slot>
+  readonly #sketch: FrequencySketch | undefined
   #evictions = 0
+  #rejections = 0
 
-  constructor(options: MemoryBounds = {}) {
-    const { maxItems, maxBytes, now } = resolveBounds('memoryL1', options, L1_DEFAULTS)
+  constructor(options: L1Options = {}) {
+    const { maxItems, maxBytes, now, admission } = resolveL1Options(options, L1_DEFAULTS)
     this.maxItems = maxItems
     this.maxBytes = maxBytes
-    this.#lru = new LRUCache<string, L1Entry>({
+    this.admission = admission
+    this.#sketch = admission === 'tinylfu' ? new FrequencySketch(maxItems) : undefined
+    this.#lru = new LRUCache<string, Slot>({
       max: maxItems,
       maxSize: maxBytes,
-      sizeCalculation: (entry) => Math.max(1, entry.size),
+      sizeCalculation: (slot) => Math.max(1, slot.entry.size),
       dispose: (_value, _key, reason) => {
         if (reason === 'evict') this.#evictions++
       },
@@ -27,7 +43,10 @@ export class MemoryL1 implements L1Tier {
   }
 
   get(key: string): L1Entry | undefined {
-    return this.#lru.get(key)
+    const slot = this.#lru.get(key)
+    if (slot === undefined) return undefined
+    this.#sketch?.increment(slot.hash)
+    return slot.entry
   }
 
   set(key: string, entry: L1Entry, ttlMs?: number): void {
@@ -36,7 +55,30 @@ export class MemoryL1 implements L1Tier {
       this.#lru.delete(key)
       return
     }
-    this.#lru.set(key, entry, ttlMs === undefined ? {} : { ttl: Math.max(1, Math.ceil(ttlMs)) })
+    let hash = 0
+    if (this.#sketch !== undefined) {
+      // A read-through miss counts here, once, rather than in get(): one hash per miss, none per hit.
+      hash = hashKey(key)
+      this.#sketch.increment(hash)
+      if (!this.#admits(key, hash, entry.size)) {
+        // A rejected update must not leave the previous value behind.
+        this.#lru.delete(key)
+        this.#rejections++
+        return
+      }
+    }
+    this.#lru.set(key, { entry, hash }, ttlMs === undefined ? {} : { ttl: Math.max(1, Math.ceil(ttlMs)) })
+  }
+
+  /** TinyLFU: admit when nothing must go, for an update, or when the key beats the LRU victim. */
+  #admits(key: string, hash: number, size: number): boolean {
+    const lru = this.#lru
+    if (lru.size < this.maxItems && lru.calculatedSize + Math.max(1, size) <= this.maxBytes) return true
+    if (lru.peek(key, { allowStale: true }) !== undefined) return true
+    const victim = lru.rentries().next().value as [string, Slot] | undefined
+    if (victim === undefined) return true
+    const sketch = this.#sketch as FrequencySketch
+    return sketch.frequency(hash) > sketch.frequency(victim[1].hash)
   }
 
   delete(key: string): boolean {
@@ -66,9 +108,14 @@ export class MemoryL1 implements L1Tier {
   get evictions(): number {
     return this.#evictions
   }
+
+  /** New keys the TinyLFU admission kept out of a full tier (always 0 with `admission: 'lru'`). */
+  get rejections(): number {
+    return this.#rejections
+  }
 }
 
 /** Creates the in-memory L1 tier for `createCache({ l1 })`. */
-export function memoryL1(options: MemoryBounds = {}): MemoryL1 {
+export function memoryL1(options: L1Options = {}): MemoryL1 {
   return new MemoryL1(options)
 }

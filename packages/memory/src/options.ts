@@ -38,3 +38,31 @@ export function resolveBounds(
     ...(options.now ? { now: options.now } : {}),
   }
 }
+
+/** Options of `memoryL1`. */
+export interface L1Options extends MemoryBounds {
+  /**
+   * How a full tier treats a new key: `'lru'` always admits it and evicts the least recently used
+   * entry; `'tinylfu'` admits it only when a frequency sketch says it was requested more often
+   * lately than that entry, which keeps popular keys resident under skewed (Zipf) traffic.
+   */
+  admission?: 'lru' | 'tinylfu'
+}
+
+const ADMISSIONS: readonly string[] = ['lru', 'tinylfu']
+
+/** Validates `memoryL1` options, naming the bad option. */
+export function resolveL1Options(
+  options: L1Options,
+  defaults: { maxItems: number; maxBytes: number; admission: 'lru' | 'tinylfu' },
+): { maxItems: number; maxBytes: number; now?: () => number; admission: 'lru' | 'tinylfu' } {
+  const bounds = resolveBounds('memoryL1', options, defaults)
+  const admission = options.admission ?? defaults.admission
+  if (!ADMISSIONS.includes(admission)) {
+    throw new ValidationError(
+      `memoryL1 option admission must be 'lru' or 'tinylfu', got ${String(admission)}`,
+      'INVALID_OPTION',
+    )
+  }
+  return { ...bounds, admission }
+}

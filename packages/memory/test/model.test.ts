@@ -34,7 +34,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('restart' as const) }),
 )
 
-describe('tiered cache agrees with a Map model', () => {
+// A 2-entry TinyLFU L1 over 6 keys rejects and evicts constantly; L2 must still answer correctly.
+const l1Variants = [
+  { name: 'default L1', options: {} },
+  { name: '2-entry tinylfu L1', options: { maxItems: 2, admission: 'tinylfu' as const } },
+]
+
+describe.each(l1Variants)('tiered cache ($name) agrees with a Map model', ({ options }) => {
   it('for random sequences of operations with TTLs and an injected clock', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 60 }), async (ops) => {
@@ -42,7 +48,7 @@ describe('tiered cache agrees with a Map model', () => {
         const clock = () => now
         const store = memoryStore({ now: clock })
         const open = () =>
-          createCache({ store, l1: memoryL1({ now: clock }), now: clock, namespace: 'model' })
+          createCache({ store, l1: memoryL1({ ...options, now: clock }), now: clock, namespace: 'model' })
         let cache: TieredCache = await open()
         const model = new Map<string, { value: unknown; expiresAt: number }>()
         const read = (k: string) => {

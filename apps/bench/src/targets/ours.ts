@@ -17,7 +17,14 @@ export const oursTarget: TargetDefinition = {
     const redis = mode === 'memory' ? undefined : redisStore({ url: context.redisUrl })
     const store = redis && options.countRoundTrips ? countingStore(redis, trips) : redis
     const cache: TieredCache = await createCache({
-      ...(mode === 'l2' ? {} : { l1: memoryL1({ maxItems: context.l1Items }) }),
+      ...(mode === 'l2'
+        ? {}
+        : {
+            l1: memoryL1({
+              maxItems: context.l1Items,
+              ...(options.l1Admission ? { admission: options.l1Admission } : {}),
+            }),
+          }),
       ...(store ? { store } : {}),
       ...(options.lock ? { lock: redisLock({ url: context.redisUrl }) } : {}),
       ...(compressor ? { codec: createCodec({ compressor }) } : {}),

@@ -45,6 +45,8 @@ export interface OursOptions {
   breakerRecoveryMs?: number
   /** Count L2 round trips through a delegating store (for `roundTrips`). */
   countRoundTrips?: boolean
+  /** `memoryL1`'s admission policy; the package default when omitted. */
+  l1Admission?: 'lru' | 'tinylfu'
 }
 
 /** A library under test. */
