@@ -61,8 +61,27 @@ export async function readL2Batch(
   const fullKeys = keys.map((key) => host.prefix + key)
   const values = await host.l2GetMany(fullKeys)
   if (values === undefined) return new Array(keys.length).fill(undefined)
-  // One promise per entry (decoding may be async, e.g. decryption), awaited together.
-  return Promise.all(fullKeys.map((fullKey, j) => host.acceptL2(fullKey, values[j], keys[j]!)))
+  const found: (FoundEntry | undefined)[] = new Array(keys.length).fill(undefined)
+  const decoding: Promise<void>[] = []
+  for (let j = 0; j < keys.length; j++) {
+    const bytes = values[j]
+    if (bytes) {
+      // Decoding may be async (decryption): one promise per present entry, awaited together.
+      decoding.push(
+        host.acceptL2(fullKeys[j]!, bytes, keys[j]!).then((entry) => {
+          found[j] = entry
+        }),
+      )
+    } else countL2Miss(host, keys[j]!)
+  }
+  await Promise.all(decoding)
+  return found
+}
+
+/** The accounting `acceptL2` does for an absent entry, without its async round. */
+function countL2Miss(host: BatchHost, key: string): void {
+  host.counters.l2Misses++
+  if (host.events.has('miss')) host.events.emit('miss', { key, tier: 'l2' })
 }
 
 /** `getMany`: L1 first, then one L2 round trip for the L1 misses; values in the order of `keys`. */

@@ -20,6 +20,8 @@ export type BatchLoader<T> = (missingKeys: string[]) => BatchLoaderResult<T> | P
 interface Claim {
   key: string
   fullKey: string
+  /** Positions of the key in the caller's list. */
+  at: number[]
   settle: FlightClaim<unknown>
   stale?: FoundEntry | undefined
 }
@@ -54,24 +56,26 @@ export async function getOrSetMany<T>(
     else positions.get(key)?.push(i) ?? positions.set(key, [i])
   }
   if (positions.size === 0) return results
+  // Keys another call is loading are joined; the others are claimed before anything is awaited.
   const waits: Promise<void>[] = []
   const claims: Claim[] = []
   for (const [key, at] of positions) {
     const fullKey = host.prefix + key
-    let flight = host.flights.join(fullKey)
-    if (!flight) {
-      const claimed = host.flights.claim(fullKey)
-      claims.push({ key, fullKey, settle: claimed.settle })
-      flight = claimed.promise
-    }
-    waits.push(
-      flight.then((value) => {
-        for (const i of at) results[i] = value as T
-      }),
-    )
+    const flight = host.flights.join(fullKey)
+    if (flight) {
+      waits.push(
+        flight.then((value) => {
+          for (const i of at) results[i] = value as T
+        }),
+      )
+    } else claims.push({ key, fullKey, at, settle: host.flights.claim(fullKey) })
   }
-  if (claims.length > 0) void loadClaimed(host, claims, loader, options)
-  await Promise.all(waits)
+  if (claims.length > 0) waits.push(loadClaimed(host, claims, loader, options))
+  await (waits.length === 1 ? waits[0] : Promise.all(waits))
+  for (const { settle, at } of claims) {
+    if (settle.failed) throw settle.error
+    for (const i of at) results[i] = settle.value as T
+  }
   return results
 }
 

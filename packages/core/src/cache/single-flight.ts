@@ -1,15 +1,55 @@
-/** Settles a flight opened with {@link SingleFlight.claim}. */
-export interface FlightClaim<T> {
-  resolve(value: T): void
-  reject(error: unknown): void
+/**
+ * A flight opened with {@link SingleFlight.claim} and settled by its owner: a batch settles many keys
+ * from one piece of work. Its promise exists only once another caller joins, so a key nobody else asks
+ * for costs no promise.
+ */
+export class FlightClaim<T> {
+  settled = false
+  failed = false
+  value: T | undefined
+  error: unknown
+  #promise: Promise<T> | undefined
+  #resolve: ((value: T) => void) | undefined
+  #reject: ((error: unknown) => void) | undefined
+  readonly #release: () => void
+
+  constructor(release: () => void) {
+    this.#release = release
+  }
+
+  /** The promise joiners wait on. */
+  join(): Promise<T> {
+    this.#promise ??= new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+    return this.#promise
+  }
+
+  resolve(value: T): void {
+    if (this.settled) return
+    this.settled = true
+    this.value = value
+    this.#release()
+    this.#resolve?.(value)
+  }
+
+  reject(error: unknown): void {
+    if (this.settled) return
+    this.settled = true
+    this.failed = true
+    this.error = error
+    this.#release()
+    this.#reject?.(error)
+  }
 }
 
 /** Shares one in-flight promise per key, so concurrent callers of a cold key run the work once. */
 export class SingleFlight<T> {
-  readonly #inFlight = new Map<string, Promise<T>>()
+  readonly #inFlight = new Map<string, Promise<T> | FlightClaim<T>>()
 
   run(key: string, work: () => Promise<T>): Promise<T> {
-    const existing = this.#inFlight.get(key)
+    const existing = this.join(key)
     if (existing) return existing
     // Registered before `work` starts, so even a synchronous throw cannot leave a stale entry behind.
     const promise = Promise.resolve()
@@ -21,25 +61,17 @@ export class SingleFlight<T> {
 
   /** The promise of the flight in progress for `key`, if any. */
   join(key: string): Promise<T> | undefined {
-    return this.#inFlight.get(key)
+    const existing = this.#inFlight.get(key)
+    return existing instanceof FlightClaim ? existing.join() : existing
   }
 
-  /**
-   * Opens a flight for `key` (which must have none) that the caller settles later: a batch settles
-   * many keys from one piece of work. `run` and `join` share it until it settles.
-   */
-  claim(key: string): { promise: Promise<T>; settle: FlightClaim<T> } {
-    let settle!: FlightClaim<T>
-    const promise = new Promise<T>((resolve, reject) => {
-      settle = { resolve, reject }
+  /** Opens a flight for `key` (which must have none) that the caller settles; `run` and `join` share it. */
+  claim(key: string): FlightClaim<T> {
+    const claim: FlightClaim<T> = new FlightClaim(() => {
+      if (this.#inFlight.get(key) === claim) this.#inFlight.delete(key)
     })
-    const done = () => {
-      if (this.#inFlight.get(key) === promise) this.#inFlight.delete(key)
-    }
-    // Handled here so a rejection nobody joined is not reported as unhandled; joiners still see it.
-    promise.then(done, done)
-    this.#inFlight.set(key, promise)
-    return { promise, settle }
+    this.#inFlight.set(key, claim)
+    return claim
   }
 
   get size(): number {
