@@ -164,7 +164,7 @@ export function cacheConformance(
         expect(await reader.get('user')).toEqual({ id: 1 })
         expect(await reader.get('user')).toEqual({ id: 1 })
         expect(hits).toEqual(['l2', 'l1'])
-        const entry = readerL1.get(`${namespace}:user`) as L1Entry
+        const entry = readerL1.get('user') as L1Entry
         expect(entry.expiresAt).toBe(expiresAt)
         now += 6_001
         expect(await reader.get('user')).toBeUndefined()

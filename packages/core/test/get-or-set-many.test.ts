@@ -60,7 +60,7 @@ describe('getOrSetMany', () => {
     await cache.set('inL1', 'one')
     // Only in L2: dropped from this L1 after writing.
     await cache.set('inL2', 'two')
-    l1.delete('b:inL2')
+    l1.delete('inL2')
     calls.getMany.length = 0
     calls.set = 0
     const loader = recordingLoader()
@@ -267,7 +267,7 @@ describe('getOrSetMany', () => {
     const l1 = mapL1()
     const cache = await createCache({ store, l1, namespace: 'st' })
     await cache.set('l2', 2)
-    l1.delete('st:l2')
+    l1.delete('l2')
     await cache.set('l1', 1)
     const before = cache.stats()
     const events: string[] = []
@@ -319,7 +319,7 @@ describe('getMany', () => {
     const l1 = mapL1()
     const reader = await createCache({ store, l1, codec, namespace: 'own' })
     expect(await reader.getMany(['d'])).toEqual([new Date(5)])
-    expect(l1.get('own:d')?.payload).toBeDefined()
+    expect(l1.get('d')?.payload).toBeDefined()
     for (const reply of replies) reply.fill(0)
     expect(await reader.get('d')).toEqual(new Date(5))
     await reader.close()

@@ -55,8 +55,8 @@ describe('tiers', () => {
     const reader = await createCache({ store: counting, l1, namespace: 'bf', now: c.fn })
     expect(await reader.getMany(['a', 'missing', 'b'])).toEqual(['A', undefined, 'B'])
     expect(getManyCalls).toBe(1)
-    expect(l1.get('bf:a')?.expiresAt).toBe(c.now + 5_000)
-    expect(l1.get('bf:b')?.expiresAt).toBe(c.now + 15_000)
+    expect(l1.get('a')?.expiresAt).toBe(c.now + 5_000)
+    expect(l1.get('b')?.expiresAt).toBe(c.now + 15_000)
     c.now += 5_001
     expect(await reader.get('a')).toBeUndefined()
     expect(await reader.get('b')).toBe('B')

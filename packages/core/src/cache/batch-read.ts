@@ -39,7 +39,7 @@ export interface BatchHost {
 export function readL1(host: BatchHost, key: string, now: number): { value: unknown } | undefined {
   const { l1, counters, events } = host
   if (!l1) return undefined
-  const entry = l1.get(host.prefix + key)
+  const entry = l1.get(key)
   if (entry !== undefined && entry.expiresAt > now) {
     counters.l1Hits++
     if (events.has('hit')) events.emit('hit', { key, tier: 'l1' })

@@ -61,6 +61,7 @@ export function buildL1Entry(fullKey: string, value: unknown, payload: Uint8Arra
     tags: meta.tags,
     value: frozen ? value : undefined,
     payload: frozen ? undefined : ownBytes(payload),
+    resolved: frozen ? Promise.resolve(value) : undefined,
     size: payload.length + fullKey.length * 2 + 64,
   }
 }

@@ -97,7 +97,7 @@ async function loadClaimed<T>(
       const entry = found[j]
       if (entry && entry.meta.expiresAt > now) claim.settle.resolve(entry.value)
       else {
-        claim.stale = entry ?? staleFromL1(host, claim.fullKey)
+        claim.stale = entry ?? staleFromL1(host, claim.key)
         toLoad.push(claim)
       }
     })
@@ -131,7 +131,7 @@ async function loadAndStore<T>(
     if (writes.length > 0) await host.store(writes)
     writes.forEach((write, w) => {
       // Hand out what L1 now holds (frozen), or a decoded copy: never the loader's own object.
-      const entry = host.l1?.get(write.fullKey)
+      const entry = host.l1?.get(write.key)
       settled[at[w]!] = entry ? host.readL1Value(entry) : host.serializer.deserialize(write.payload)
     })
   } catch (error) {
@@ -155,8 +155,8 @@ function serveStaleOrReject(host: BatchHost, claims: Claim[], error: unknown): v
   }
 }
 
-function staleFromL1(host: BatchHost, fullKey: string): FoundEntry | undefined {
-  const entry = host.l1?.get(fullKey)
+function staleFromL1(host: BatchHost, key: string): FoundEntry | undefined {
+  const entry = host.l1?.get(key)
   return entry ? { value: host.readL1Value(entry), meta: entry } : undefined
 }
 

@@ -1,16 +1,21 @@
 import type { InvalidationMessage } from '../contracts/bus'
 import type { L1Tier } from '../contracts/l1'
 
-/** Drops the L1 copies another instance's message names; messages of other namespaces are ignored. */
+/**
+ * Drops the L1 copies another instance's message names. Messages carry full L2 keys (`namespace:key`)
+ * while L1 holds this cache's keys without the namespace: other namespaces' keys are ignored.
+ */
 export function applyInvalidation(l1: L1Tier, prefix: string, message: InvalidationMessage): void {
   if (message.kind === 'keys') {
-    for (const key of message.keys) l1.delete(key)
+    for (const fullKey of message.keys)
+      if (fullKey.startsWith(prefix)) l1.delete(fullKey.slice(prefix.length))
   } else if (message.kind === 'clear') {
-    if (message.prefix.startsWith(prefix) || prefix.startsWith(message.prefix)) l1.clear(message.prefix)
+    if (prefix.startsWith(message.prefix)) l1.clear()
+    else if (message.prefix.startsWith(prefix)) l1.clear(message.prefix.slice(prefix.length))
   } else if (message.kind === 'tags') {
-    for (const fullKey of [...l1.keys()]) {
-      const entry = l1.get(fullKey)
-      if (entry?.tags.some((t) => message.tags.includes(t))) l1.delete(fullKey)
+    for (const key of [...l1.keys()]) {
+      const entry = l1.get(key)
+      if (entry?.tags.some((t) => message.tags.includes(t))) l1.delete(key)
     }
   }
 }

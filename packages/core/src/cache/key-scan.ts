@@ -43,9 +43,8 @@ export async function* scanKeys(scan: KeyScan, prefix: string): AsyncGenerator<s
   }
   if (!l1) return
   const now = scan.now()
-  for (const fullKey of [...l1.keys()]) {
-    if (!fullKey.startsWith(fullPrefix)) continue
-    const key = fullKey.slice(namespacePrefix.length)
-    if (!seen.has(key) && (l1.get(fullKey)?.expiresAt ?? 0) > now) yield key
+  // L1 belongs to this cache alone and holds keys without the namespace.
+  for (const key of [...l1.keys()]) {
+    if (key.startsWith(prefix) && !seen.has(key) && (l1.get(key)?.expiresAt ?? 0) > now) yield key
   }
 }

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '../clock'
+import { type Clock, coarseSystemClock, systemClock } from '../clock'
 import { createCodec, type StatefulCodec } from '../codec/create-codec'
 import type { InvalidationMessage } from '../contracts/bus'
 import type { Codec, EntryMeta } from '../contracts/codec'
@@ -14,6 +14,7 @@ import { type BatchLoader, getOrSetMany } from './get-or-set-many'
 import { type CacheHealth, checkHealth } from './health'
 import { applyInvalidation } from './invalidation'
 import { scanKeys } from './key-scan'
+import { claimL1, releaseL1 } from './l1-owner'
 import { loadWithLock } from './lock-loader'
 import {
   type CacheOptions,
@@ -65,6 +66,10 @@ export class TieredCache {
   readonly #bus
   readonly #lock
   readonly #now: Clock
+  /** The clock of the L1 hit check: coarse unless a clock was injected. */
+  readonly #hitNow: Clock
+  /** Keys up to this many UTF-16 units cannot exceed `maxKeyBytes` in UTF-8 (3 bytes a unit at most). */
+  readonly #shortKeyLength: number
   readonly #prefix: string
   readonly #events = new TypedEmitter<CacheEvents>()
   readonly #counters = new StatsCounters()
@@ -79,10 +84,13 @@ export class TieredCache {
   constructor(options: CacheOptions) {
     this.options = resolveOptions(options)
     this.#l1 = options.l1
+    if (this.#l1) claimL1(this.#l1, this)
     this.#codec = options.codec ?? createCodec()
     this.#bus = options.bus
     this.#lock = options.lock
     this.#now = options.now ?? systemClock
+    this.#hitNow = options.now ?? coarseSystemClock
+    this.#shortKeyLength = Math.floor(this.options.maxKeyBytes / 3)
     this.#prefix = `${this.options.namespace}:`
     this.#pending = new PendingWrites(this.options.maxPendingWrites)
     if (options.store) {
@@ -119,7 +127,7 @@ export class TieredCache {
         this.#unsubscribe = await this.#withConnectTimeout(
           this.#bus.subscribe(
             (message) => this.#onInvalidation(message),
-            () => this.#l1?.clear(this.#prefix),
+            () => this.#l1?.clear(),
           ),
           'bus subscribe',
         )
@@ -154,7 +162,8 @@ export class TieredCache {
     } catch (error) {
       return Promise.reject(error)
     }
-    if (entry !== undefined) return Promise.resolve(this.#readL1Value(entry) as T)
+    if (entry !== undefined)
+      return (entry.resolved ?? Promise.resolve(this.#readL1Value(entry))) as Promise<T>
     return this.#getSlow<T>(key, this.#prefix + key)
   }
 
@@ -163,12 +172,16 @@ export class TieredCache {
    * entry (counted as a hit) or `undefined`. Synchronous, so a hit costs no closure and no codec.
    */
   #hotEntry(key: string): L1Entry | undefined {
-    this.#checkOpen()
-    checkKey(key, this.options.maxKeyBytes)
-    this.#counters.operations++
-    const entry = this.#l1?.get(this.#prefix + key)
-    if (entry === undefined || !(entry.expiresAt > this.#now())) return undefined
-    this.#counters.l1Hits++
+    // A short string key on an open cache needs no more checks; anything else takes the full ones.
+    if (this.#closed || typeof key !== 'string' || key.length === 0 || key.length > this.#shortKeyLength) {
+      this.#checkOpen()
+      checkKey(key, this.options.maxKeyBytes)
+    }
+    const counters = this.#counters
+    counters.operations++
+    const entry = this.#l1?.get(key)
+    if (entry === undefined || !(entry.expiresAt > this.#hitNow())) return undefined
+    counters.l1Hits++
     if (this.#events.has('hit')) this.#events.emit('hit', { key, tier: 'l1' })
     return entry
   }
@@ -193,7 +206,7 @@ export class TieredCache {
     checkKey(key, this.options.maxKeyBytes)
     this.#counters.operations++
     const fullKey = this.#prefix + key
-    const entry = this.#l1?.get(fullKey)
+    const entry = this.#l1?.get(key)
     if (entry && entry.expiresAt > this.#now()) return true
     if (!this.#l2) return false
     const bytes = await this.#l2Call('has', (s) => s.get(fullKey), key)
@@ -252,7 +265,7 @@ export class TieredCache {
   async clear(): Promise<void> {
     this.#checkOpen()
     this.#counters.operations++
-    this.#l1?.clear(this.#prefix)
+    this.#l1?.clear()
     this.#pending.clear()
     await this.#l2Call('clear', (s) => s.clear(this.#prefix))
     this.#publish({ kind: 'clear', origin: this.id, prefix: this.#prefix })
@@ -271,7 +284,8 @@ export class TieredCache {
     } catch (error) {
       return Promise.reject(error)
     }
-    if (entry !== undefined) return Promise.resolve(this.#readL1Value(entry) as T)
+    if (entry !== undefined)
+      return (entry.resolved ?? Promise.resolve(this.#readL1Value(entry))) as Promise<T>
     return this.#getOrSetSlow(key, loader, options)
   }
 
@@ -324,7 +338,7 @@ export class TieredCache {
     const matches: string[] = []
     for await (const key of this.keys()) {
       const fullKey = this.#prefix + key
-      if (this.#l1?.get(fullKey)?.tags.includes(checked)) {
+      if (this.#l1?.get(key)?.tags.includes(checked)) {
         matches.push(key)
         continue
       }
@@ -379,6 +393,7 @@ export class TieredCache {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true
+      if (this.#l1) releaseL1(this.#l1, this)
       this.#l2?.stop()
       clearTimeout(this.#replayTimer)
       await this.#unsubscribe?.().catch(() => {})
@@ -441,7 +456,7 @@ export class TieredCache {
     for (const item of items) {
       this.#counters.sets++
       if (this.#l1)
-        this.#setL1(item.fullKey, this.#codec.serializer.deserialize(item.payload), item.payload, item.meta)
+        this.#setL1(item.key, this.#codec.serializer.deserialize(item.payload), item.payload, item.meta)
       if (emitSet) this.#events.emit('set', { key: item.key, tier: 'l1' })
     }
     if (this.#bus) this.#publish({ kind: 'keys', origin: this.id, keys: items.map((i) => i.fullKey) })
@@ -483,20 +498,20 @@ export class TieredCache {
     return { key: item.fullKey, value, ttlMs: remainingTtlMs(item.meta.staleUntil, this.#now()) }
   }
 
-  #setL1(fullKey: string, value: unknown, payload: Uint8Array, meta: EntryMeta): void {
+  #setL1(key: string, value: unknown, payload: Uint8Array, meta: EntryMeta): void {
     if (!this.#l1) return
     const now = this.#now()
     if (meta.staleUntil <= now) return
-    this.#l1.set(fullKey, buildL1Entry(fullKey, value, payload, meta), remainingTtlMs(meta.staleUntil, now))
+    this.#l1.set(key, buildL1Entry(key, value, payload, meta), remainingTtlMs(meta.staleUntil, now))
   }
 
   async #remove(fullKeys: string[], keys: readonly string[]): Promise<number> {
     let removed = 0
     const now = this.#now()
-    for (const fullKey of fullKeys) {
+    for (const key of keys) {
       // An expired L1 copy is already logically gone: it does not count as removed.
-      const fresh = (this.#l1?.get(fullKey)?.expiresAt ?? 0) > now
-      if (this.#l1?.delete(fullKey) && fresh) removed++
+      const fresh = (this.#l1?.get(key)?.expiresAt ?? 0) > now
+      if (this.#l1?.delete(key) && fresh) removed++
     }
     if (this.#l2) {
       const at = this.#now()
@@ -533,10 +548,10 @@ export class TieredCache {
       if (this.#events.has('hit')) this.#events.emit('hit', { key, tier: 'l2' })
       if (!this.#l1) return found
       const payload = found.payload ?? this.#reencode(found.value)
-      if (payload) this.#setL1(fullKey, found.value, payload, found.meta)
-      else this.#l1.delete(fullKey)
+      if (payload) this.#setL1(key, found.value, payload, found.meta)
+      else this.#l1.delete(key)
       // Hand out the same (frozen) object L1 now holds, so the first reader cannot mutate the cache.
-      const entry = this.#l1.get(fullKey)
+      const entry = this.#l1.get(key)
       return entry ? { value: this.#readL1Value(entry), meta: found.meta } : found
     })
   }
@@ -598,7 +613,7 @@ export class TieredCache {
   ): Promise<unknown> {
     const found = await this.#readL2(fullKey, key)
     if (found && found.meta.expiresAt > this.#now()) return found.value
-    const stale = found ?? this.#staleFromL1(fullKey)
+    const stale = found ?? this.#staleFromL1(key)
     try {
       // With L2 down the lock (usually on the same server) would only add a timeout to every load.
       if (this.#lock && this.#l2?.breaker.state !== 'open')
@@ -616,8 +631,8 @@ export class TieredCache {
     }
   }
 
-  #staleFromL1(fullKey: string): Found | undefined {
-    const entry = this.#l1?.get(fullKey)
+  #staleFromL1(key: string): Found | undefined {
+    const entry = this.#l1?.get(key)
     return entry ? { value: this.#readL1Value(entry), meta: entry } : undefined
   }
 
@@ -627,7 +642,7 @@ export class TieredCache {
     if (value === undefined) return undefined
     const prepared = this.#prepare(key, value, options)
     await this.#store([prepared])
-    const entry = this.#l1?.get(prepared.fullKey)
+    const entry = this.#l1?.get(prepared.key)
     return entry ? this.#readL1Value(entry) : this.#codec.serializer.deserialize(prepared.payload)
   }
 

@@ -12,6 +12,11 @@ export interface L1Entry extends EntryMeta {
    * deserializes a private copy, so no caller can change what the next one sees.
    */
   payload?: Uint8Array
+  /**
+   * A promise already resolved with the frozen `value` (absent with `payload`): every hot hit hands out
+   * this one, so a hit allocates nothing.
+   */
+  resolved?: Promise<unknown>
   /** Estimated bytes, used for the byte bound. */
   size: number
 }
