@@ -4,6 +4,9 @@ import { L1_DEFAULTS } from './defaults'
 import { FrequencySketch, hashKey } from './frequency-sketch'
 import { type L1Options, resolveL1Options } from './options'
 
+/** An expired entry still holds its slot, so its update counts as an update, not a newcomer. */
+const PEEK_EVEN_STALE = { allowStale: true } as const
+
 /** An L1 entry with its key's hash, so a hit counts its frequency without hashing the key again. */
 interface Slot {
   readonly entry: L1Entry
@@ -74,7 +77,7 @@ export class MemoryL1 implements L1Tier {
   #admits(key: string, hash: number, size: number): boolean {
     const lru = this.#lru
     if (lru.size < this.maxItems && lru.calculatedSize + Math.max(1, size) <= this.maxBytes) return true
-    if (lru.peek(key, { allowStale: true }) !== undefined) return true
+    if (lru.peek(key, PEEK_EVEN_STALE) !== undefined) return true
     const victim = lru.rentries().next().value as [string, Slot] | undefined
     if (victim === undefined) return true
     const sketch = this.#sketch as FrequencySketch
