@@ -28,6 +28,12 @@ export class RedisStore implements Store {
   readonly #scanCount: number
   readonly #deleteBatchSize: number
   readonly #writes: WriteCoalescer
+  readonly #getFailed = (error: unknown): never => {
+    throw toInfrastructureError(error, `${this.name} get`, this.#handle)
+  }
+  readonly #setFailed = (error: unknown): never => {
+    throw toInfrastructureError(error, `${this.name} set`, this.#handle)
+  }
   #closed = false
   /** True once the first connection attempt is over, so commands no longer wait for it. */
   #started = false
@@ -54,7 +60,14 @@ export class RedisStore implements Store {
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
-    return this.#run('get', (client) => client.getBuffer(key).then(toBytes))
+    if (!this.#sendsNow()) return this.#run('get', (client) => client.getBuffer(key).then(toBytes))
+    // The hot path: one promise per command on top of ioredis's, with error handlers made once.
+    try {
+      this.#writes.hold()
+      return (this.client as Redis).getBuffer(key).then(toBytes, this.#getFailed)
+    } catch (error) {
+      return Promise.reject(this.#getFailed(error))
+    }
   }
 
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
@@ -81,7 +94,15 @@ export class RedisStore implements Store {
     } catch (error) {
       return Promise.reject(error)
     }
-    return this.#run('set', (client) => (sendSet(client, command) as Promise<unknown>).then(toVoid))
+    if (!this.#sendsNow()) {
+      return this.#run('set', (client) => (sendSet(client, command) as Promise<unknown>).then(toVoid))
+    }
+    try {
+      this.#writes.hold()
+      return (sendSet(this.client, command) as Promise<unknown>).then(toVoid, this.#setFailed)
+    } catch (error) {
+      return Promise.reject(this.#setFailed(error))
+    }
   }
 
   async setMany(entries: readonly StoreEntry[]): Promise<void> {
@@ -176,6 +197,11 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     this.#closed = true
     await this.#handle.close()
+  }
+
+  /** True when a command can go to the client right away (open, and past the first connection attempt). */
+  #sendsNow(): boolean {
+    return this.#started && !this.#closed
   }
 
   // Not async, and no await once the client has started: every get/set goes through here, and each
