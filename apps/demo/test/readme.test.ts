@@ -18,7 +18,12 @@ function testedBlocks(readme: string): { code: string; expected: string }[] {
 }
 
 describe('README examples run as written', () => {
-  for (const file of ['README.md', 'packages/core/README.md', 'packages/memory/README.md']) {
+  for (const file of [
+    'README.md',
+    'packages/core/README.md',
+    'packages/memory/README.md',
+    'packages/compression-node/README.md',
+  ]) {
     const blocks = testedBlocks(readFileSync(join(root, file), 'utf8'))
     it(`${file} has tested examples`, () => {
       expect(blocks.length).toBeGreaterThan(0)

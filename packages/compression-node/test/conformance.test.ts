@@ -1,0 +1,5 @@
+import { compressorConformance } from '@cache/conformance'
+import { zlibCompressor } from '../src/index'
+
+compressorConformance('zlibCompressor (brotli)', () => zlibCompressor())
+compressorConformance('zlibCompressor (deflate)', () => zlibCompressor({ algorithm: 'deflate' }))
