@@ -1,16 +1,23 @@
 /*
- * Compression of ~100 KB LLM-like responses in Redis: bytes stored with and without fflate, and
- * set/get throughput per level through the full pipeline (createCache, no L1, redisStore over ioredis).
+ * Compression of ~100 KB LLM-like responses in Redis: bytes stored with and without compression, and
+ * set/get throughput per compressor and level through the full pipeline (createCache, no L1, redisStore
+ * over ioredis). Compressors: fflate (pure JS) and node:zlib brotli / deflate (@cache/compression-node).
  *
  *   pnpm --filter @cache/bench bench:compression
  *   BENCH_ENTRIES=50 BENCH_ROUNDS=5 REDIS_URL=redis://127.0.0.1:6379 pnpm --filter @cache/bench bench:compression
+ *   BENCH_DATA=w5 BENCH_CONFIGS='none,brotli 1,brotli 5' pnpm --filter @cache/bench bench:compression
+ *
+ * BENCH_DATA=w5 uses the W5 workload's responses (apps/bench/src/lib/values.ts) instead of the richer
+ * markdown generator below; BENCH_CONFIGS picks rows by label.
  *
  * Writes only under its own key prefix and removes it at the end.
  */
 import { fflateCompressor } from '@cache/compression-fflate'
-import { createCache, createCodec, type EntryMeta } from '@cache/core'
+import { zlibCompressor } from '@cache/compression-node'
+import { type Compressor, createCache, createCodec, type EntryMeta } from '@cache/core'
 import { redisStore } from '@cache/redis-ioredis'
 import { Redis } from 'ioredis'
+import { llmResponse } from '../src/lib/values'
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 50)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -80,24 +87,31 @@ function response(i: number) {
   }
 }
 
-const configs: { label: string; level?: number }[] = [
+const brotli = zlibCompressor()
+const deflate = zlibCompressor({ algorithm: 'deflate' })
+const fflate = fflateCompressor()
+const allConfigs: { label: string; compressor?: Compressor; level?: number }[] = [
   { label: 'none' },
-  { label: 'fflate 1', level: 1 },
-  { label: 'fflate 3', level: 3 },
-  { label: 'fflate 6', level: 6 },
-  { label: 'fflate 9', level: 9 },
+  ...[1, 3, 6, 9].map((level) => ({ label: `fflate ${level}`, compressor: fflate, level })),
+  ...[1, 6].map((level) => ({ label: `deflate ${level}`, compressor: deflate, level })),
+  ...[1, 4, 5, 6, 8, 9, 10, 11].map((level) => ({ label: `brotli ${level}`, compressor: brotli, level })),
 ]
+const wanted = process.env.BENCH_CONFIGS?.split(',').map((label) => label.trim())
+const configs = allConfigs.filter((config) => !wanted || wanted.includes(config.label))
 
 const client = new Redis({ host: url.hostname, port: Number(url.port || 6379), lazyConnect: true })
 await client.connect()
 const store = redisStore({ client })
-const values = Array.from({ length: ENTRIES }, (_, i) => response(i))
+const w5 = process.env.BENCH_DATA === 'w5'
+const values = Array.from({ length: ENTRIES }, (_, i) =>
+  w5 ? (llmResponse(TARGET_BYTES, i + 1) as ReturnType<typeof response>) : response(i),
+)
 const rows: string[] = []
 const perSec = (count: number, ms: number) => Math.round((count / ms) * 1000)
 
 for (const config of configs) {
   const codec = createCodec(
-    config.level === undefined ? {} : { compressor: fflateCompressor(), compressionLevel: config.level },
+    config.compressor ? { compressor: config.compressor, compressionLevel: config.level } : {},
   )
   const namespace = `${prefix}:${config.label.replace(' ', '-')}`
   const cache = await createCache({ store, codec, namespace, defaultTtl: '10m', failOnConnectionError: true })
@@ -165,7 +179,7 @@ await store.close()
 client.disconnect()
 
 console.log(
-  `${ENTRIES} responses of ~${TARGET_BYTES / 1000} KB text, ${ROUNDS} rounds, Redis ${url.host}, Node ${process.version}\n`,
+  `${ENTRIES} ${w5 ? 'W5 ' : ''}responses of ~${TARGET_BYTES / 1000} KB text, ${ROUNDS} rounds, Redis ${url.host}, Node ${process.version}\n`,
 )
 console.log(
   '| Compression | Serialized B/entry | STRLEN B/entry | MEMORY USAGE B/entry | Ratio | set ops/s | get ops/s | seal µs | open µs |',

@@ -1,4 +1,4 @@
-import { OURS, PEERS } from './targets/names'
+import { OURS, OURS_MAX_COMPRESSION, OURS_NO_COMPRESSION, PEERS } from './targets/names'
 import { W7_BREAKER_RECOVERY_MS, W7_COMMAND_TIMEOUT_MS } from './workloads/outage'
 import { W3_STATIC_BOUND } from './workloads/tiered'
 
@@ -113,18 +113,34 @@ export function evaluate(results: Record<string, WorkloadMedians>): Check[] {
       check(w, 'total time <= 1.5x loader time', m(w, OURS, 'xLoader'), (v) => v <= 1.5, x),
     )
   }
+  // W5's two targets conflict on this text (see @cache/compression-node's README): the default row is held
+  // to both, and each target is also shown on the setting that can meet it.
   checks.push(
     check(
       'W5',
-      'ops/s >= 0.9x bare ioredis (JSON)',
+      'ops/s >= 0.9x bare ioredis (JSON), default compression',
       ratio(m('W5', OURS, 'opsPerSec'), m('W5', 'ioredis', 'opsPerSec')),
       (v) => v >= 0.9,
       x,
     ),
     check(
       'W5',
-      'stored bytes <= 0.25x JSON',
+      'stored bytes <= 0.25x JSON, default compression',
       m('W5', OURS, 'storedRatio'),
+      (v) => v <= 0.25,
+      (v) => v.toFixed(3),
+    ),
+    check(
+      'W5',
+      'ops/s >= 0.9x bare ioredis (JSON), no compression',
+      ratio(m('W5', OURS_NO_COMPRESSION, 'opsPerSec'), m('W5', 'ioredis', 'opsPerSec')),
+      (v) => v >= 0.9,
+      x,
+    ),
+    check(
+      'W5',
+      'stored bytes <= 0.25x JSON, max compression',
+      m('W5', OURS_MAX_COMPRESSION, 'storedRatio'),
       (v) => v <= 0.25,
       (v) => v.toFixed(3),
     ),

@@ -2,7 +2,7 @@ import { handRolledTarget, ioredisAutoTarget, ioredisTarget, lruCacheTarget } fr
 import { bentocacheTarget } from './bentocache'
 import { cachifiedTarget } from './cachified'
 import { cacheableTarget, cacheManagerTarget } from './keyv-based'
-import { oursTarget } from './ours'
+import { oursMaxCompressionTarget, oursNoCompressionTarget, oursTarget } from './ours'
 import type { TargetDefinition } from './types'
 
 /** Every target, by name. */
@@ -13,6 +13,8 @@ export const TARGETS: Record<string, TargetDefinition> = Object.fromEntries(
     ioredisAutoTarget,
     handRolledTarget,
     oursTarget,
+    oursNoCompressionTarget,
+    oursMaxCompressionTarget,
     bentocacheTarget,
     cacheManagerTarget,
     cacheableTarget,

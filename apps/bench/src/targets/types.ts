@@ -37,9 +37,16 @@ export interface TargetContext {
   ours?: OursOptions
 }
 
+/** A node:zlib compressor setting of our stack (`zlibCompressor` from @cache/compression-node). */
+export interface OursCompression {
+  algorithm: 'brotli' | 'deflate'
+  /** The compressor's default when omitted. */
+  level?: number
+}
+
 /** Workload-specific settings of our stack. */
 export interface OursOptions {
-  compression?: boolean
+  compression?: OursCompression
   lock?: boolean
   commandTimeoutMs?: number
   breakerRecoveryMs?: number

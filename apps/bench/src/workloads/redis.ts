@@ -2,6 +2,7 @@ import { concurrentLoop } from '../lib/loops'
 import { uniformSamples } from '../lib/random'
 import { connectRedis, storedBytes } from '../lib/redis'
 import { kbObject, llmResponse } from '../lib/values'
+import { OURS, OURS_MAX_COMPRESSION, OURS_NO_COMPRESSION } from '../targets/names'
 import type { BenchCache } from '../targets/types'
 import type { Workload } from './types'
 
@@ -73,7 +74,15 @@ export const w5: Workload = {
   id: 'W5',
   title: '100 KB LLM-like responses via Redis (L2 only), 80/20 get/set, 10 callers',
   mode: 'l2',
-  targets: ['ioredis', 'ours (@cache/*)', 'bentocache', 'cache-manager', 'cacheable'],
+  targets: [
+    'ioredis',
+    OURS,
+    OURS_NO_COMPRESSION,
+    OURS_MAX_COMPRESSION,
+    'bentocache',
+    'cache-manager',
+    'cacheable',
+  ],
   baseline: 'ioredis',
   ratioMetric: 'opsPerSec',
   columns: [
@@ -82,7 +91,8 @@ export const w5: Workload = {
     { metric: 'storedRatio', label: 'stored / JSON', digits: 3 },
   ],
   l1Items: 1_000,
-  ours: { compression: true },
+  // zlibCompressor() as a user would enable it: brotli at its default quality (README: level sweep).
+  ours: { compression: { algorithm: 'brotli' } },
   async run(context) {
     const cache = await context.open()
     const count = context.quick ? 10 : 50

@@ -1,0 +1,61 @@
+/*
+ * Bytes and CPU time per compressor and level on the W5 workload's ~100 KB chat responses, codec only
+ * (no Redis): stored/JSON ratio, compress and decompress CPU ms per entry (best of several passes).
+ *
+ *   pnpm --filter @cache/bench bench:compression-levels
+ */
+import { fflateCompressor } from '@cache/compression-fflate'
+import { zlibCompressor } from '@cache/compression-node'
+import type { Compressor } from '@cache/core'
+import { llmResponse } from '../src/lib/values'
+
+const ENTRIES = 20
+const inputs = Array.from({ length: ENTRIES }, (_, i) =>
+  new TextEncoder().encode(JSON.stringify(llmResponse(100_000, i + 1))),
+)
+const jsonBytes = inputs.reduce((sum, b) => sum + b.length, 0)
+
+// CPU time, not wall time: the machine is shared, and CPU time moves less with its load.
+function cpuMs(run: () => void): number {
+  const start = process.cpuUsage()
+  run()
+  const used = process.cpuUsage(start)
+  return (used.user + used.system) / 1000
+}
+const best = (run: () => void, passes: number) =>
+  Math.min(...Array.from({ length: passes }, () => cpuMs(run)))
+
+const brotli = zlibCompressor()
+const deflate = zlibCompressor({ algorithm: 'deflate' })
+const fflate = fflateCompressor()
+const rows: [string, Compressor, number][] = [
+  ...[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((l): [string, Compressor, number] => ['brotli', brotli, l]),
+  ...[1, 4, 6, 9].map((l): [string, Compressor, number] => ['deflate', deflate, l]),
+  ...[1, 6].map((l): [string, Compressor, number] => ['fflate', fflate, l]),
+]
+
+const perEntryKb = jsonBytes / ENTRIES / 1000
+console.log(
+  `${ENTRIES} W5 responses, ${Math.round(jsonBytes / ENTRIES)} B of JSON each, Node ${process.version}\n`,
+)
+console.log('| Compressor | Stored / JSON | compress ms | compress MB/s | decompress ms | decompress MB/s |')
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
+for (const [name, compressor, level] of rows) {
+  let packed = inputs.map((b) => compressor.compress(b, level))
+  const compress =
+    best(
+      () => {
+        packed = inputs.map((b) => compressor.compress(b, level))
+      },
+      level >= 10 ? 1 : 3,
+    ) / ENTRIES
+  const decompress =
+    best(() => {
+      for (const p of packed) compressor.decompress(p, 64 * 1024 * 1024)
+    }, 5) / ENTRIES
+  const ratio = packed.reduce((sum, b) => sum + b.length, 0) / jsonBytes
+  const mbps = (ms: number) => (perEntryKb / ms).toFixed(ms > 10 ? 1 : 0)
+  console.log(
+    `| ${name} ${level} | ${ratio.toFixed(3)} | ${compress.toFixed(2)} | ${mbps(compress)} | ${decompress.toFixed(2)} | ${mbps(decompress)} |`,
+  )
+}
