@@ -498,11 +498,14 @@ export class TieredCache {
     return { key: item.fullKey, value, ttlMs: remainingTtlMs(item.meta.staleUntil, this.#now()) }
   }
 
-  #setL1(key: string, value: unknown, payload: Uint8Array, meta: EntryMeta): void {
-    if (!this.#l1) return
+  /** Backfills L1; returns the entry built, or `undefined` when it is already stale (nothing stored). */
+  #setL1(key: string, value: unknown, payload: Uint8Array, meta: EntryMeta): L1Entry | undefined {
+    if (!this.#l1) return undefined
     const now = this.#now()
-    if (meta.staleUntil <= now) return
-    this.#l1.set(key, buildL1Entry(key, value, payload, meta), remainingTtlMs(meta.staleUntil, now))
+    if (meta.staleUntil <= now) return undefined
+    const entry = buildL1Entry(key, value, payload, meta)
+    this.#l1.set(key, entry, remainingTtlMs(meta.staleUntil, now))
+    return entry
   }
 
   async #remove(fullKeys: string[], keys: readonly string[]): Promise<number> {
@@ -532,28 +535,33 @@ export class TieredCache {
   }
 
   /** Reads L2, decodes, backfills L1 with the remaining TTL; `undefined` when absent or unavailable. */
-  #readL2(fullKey: string, key: string): Promise<Found | undefined> {
-    if (!this.#l2) return Promise.resolve(undefined)
-    // Promise chains rather than async/await: this is every L2 read, and each await costs a promise.
-    return this.#l2Call('get', (s) => s.get(fullKey), key).then((bytes) =>
-      this.#acceptL2(fullKey, bytes ?? undefined, key),
-    )
+  // async/await on purpose: an await costs one microtask, while a `.then` callback that returns a
+  // promise (the decode) costs three. This runs for every L2 read.
+  async #readL2(fullKey: string, key: string): Promise<Found | undefined> {
+    if (!this.#l2) return undefined
+    const bytes = await this.#l2Call('get', (s) => s.get(fullKey), key)
+    if (!bytes) return this.#l2Miss(key, undefined)
+    return this.#acceptFound(key, await this.#open(fullKey, bytes, key))
   }
 
-  #acceptL2(fullKey: string, bytes: Uint8Array | undefined, key: string): Promise<Found | undefined> {
-    if (!bytes) return Promise.resolve(this.#l2Miss(key, undefined))
-    return this.#open(fullKey, bytes, key).then((found) => {
-      if (!found || !(found.meta.expiresAt > this.#now())) return this.#l2Miss(key, found)
-      this.#counters.l2Hits++
-      if (this.#events.has('hit')) this.#events.emit('hit', { key, tier: 'l2' })
-      if (!this.#l1) return found
-      const payload = found.payload ?? this.#reencode(found.value)
-      if (payload) this.#setL1(key, found.value, payload, found.meta)
-      else this.#l1.delete(key)
-      // Hand out the same (frozen) object L1 now holds, so the first reader cannot mutate the cache.
-      const entry = this.#l1.get(key)
-      return entry ? { value: this.#readL1Value(entry), meta: found.meta } : found
-    })
+  async #acceptL2(fullKey: string, bytes: Uint8Array | undefined, key: string): Promise<Found | undefined> {
+    if (!bytes) return this.#l2Miss(key, undefined)
+    return this.#acceptFound(key, await this.#open(fullKey, bytes, key))
+  }
+
+  /** Counts a decoded L2 entry as a hit or miss and backfills L1 with a fresh one. */
+  #acceptFound(key: string, found: Found | undefined): Found | undefined {
+    if (!found || !(found.meta.expiresAt > this.#now())) return this.#l2Miss(key, found)
+    this.#counters.l2Hits++
+    if (this.#events.has('hit')) this.#events.emit('hit', { key, tier: 'l2' })
+    if (!this.#l1) return found
+    const payload = found.payload ?? this.#reencode(found.value)
+    const entry = payload ? this.#setL1(key, found.value, payload, found.meta) : undefined
+    if (!payload) this.#l1.delete(key)
+    // A frozen entry holds `found.value` itself (frozen in place), so the first reader cannot mutate the
+    // cache. An entry kept as bytes gets a private decode, as every later hit does, never the value
+    // freezing may have half-frozen. No second L1 lookup either way.
+    return entry?.payload ? { value: this.#readL1Value(entry), meta: found.meta } : found
   }
 
   #l2Miss(key: string, found: Found | undefined): Found | undefined {
@@ -572,16 +580,13 @@ export class TieredCache {
   }
 
   /** Decodes an envelope; a corrupt one is deleted from L2, reported, and read as a miss. */
-  #open(fullKey: string, bytes: Uint8Array, key: string): Promise<Found | undefined> {
-    const corrupt = (error: unknown): undefined => {
+  async #open(fullKey: string, bytes: Uint8Array, key: string): Promise<Found | undefined> {
+    try {
+      return await this.#codec.open(bytes)
+    } catch (error) {
       this.#emitError(error, 'l2', 'decode', key)
       void this.#l2Call('delete', (s) => s.delete(fullKey), key)
       return undefined
-    }
-    try {
-      return Promise.resolve(this.#codec.open(bytes)).then(undefined, corrupt)
-    } catch (error) {
-      return Promise.resolve(corrupt(error))
     }
   }
 
