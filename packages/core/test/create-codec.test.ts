@@ -1,3 +1,4 @@
+import { crc32 as zlibCrc32 } from 'node:zlib'
 import { describe, expect, test } from 'vitest'
 import {
   CorruptEntryError,
@@ -89,5 +90,33 @@ describe('createCodec open payload', () => {
     const written = await createCodec({ serializer: legacyJson() }).seal(payload('x'), meta)
     const opened = await createCodec({ readers: { serializers: [legacyJson()] } }).open(written)
     expect(opened.payload).toBeUndefined()
+  })
+})
+
+describe('createCodec crc32 option', () => {
+  test('a native CRC-32 (node:zlib) writes and reads the same envelopes as the built-in one', async () => {
+    let calls = 0
+    const native = (bytes: Uint8Array) => {
+      calls++
+      return zlibCrc32(bytes)
+    }
+    const fast = createCodec({ crc32: native })
+    const plain = createCodec()
+    const value = { text: 'x'.repeat(5000), n: 1 }
+    const sealed = await fast.seal(payload(value), meta)
+    expect(sealed).toEqual(await plain.seal(payload(value), meta))
+    expect((await plain.open(sealed)).value).toEqual(value)
+    expect((await fast.open(await plain.seal(payload(value), meta))).value).toEqual(value)
+    expect(calls).toBeGreaterThan(2)
+    const flipped = sealed.slice()
+    flipped[40] = flipped[40]! ^ 1
+    await expect(fast.open(flipped)).rejects.toThrow(CorruptEntryError)
+  })
+
+  test('refuses a crc32 that is not a function or computes another checksum, naming the option', () => {
+    for (const crc32 of ['zlib', () => 0, (bytes: Uint8Array) => zlibCrc32(bytes) ^ 1]) {
+      expect(() => createCodec({ crc32: crc32 as (bytes: Uint8Array) => number })).toThrow(ValidationError)
+      expect(() => createCodec({ crc32: crc32 as (bytes: Uint8Array) => number })).toThrow(/option crc32/)
+    }
   })
 })

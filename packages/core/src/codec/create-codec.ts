@@ -2,6 +2,7 @@ import { utf8Length } from '../bytes'
 import type { Codec, Compressor, DecodedEntry, Encryptor, EntryMeta, Serializer } from '../contracts/codec'
 import { CODEC_DEFAULTS } from '../defaults'
 import { CorruptEntryError, ValidationError } from '../errors'
+import { crc32 } from './crc32'
 import { encodeEnvelopeHeader, FLAG_COMPRESSED, FLAG_ENCRYPTED, joinEnvelope, readEnvelope } from './envelope'
 import { jsonSerializer } from './json-serializer'
 
@@ -20,6 +21,12 @@ export interface CodecOptions {
   compressionLevel?: number
   /** An entry whose payload would exceed this many bytes (once decompressed) is refused. @default 64 MiB */
   maxDecompressedBytes?: number
+  /**
+   * A faster implementation of the envelope's CRC-32 (IEEE, as zlib computes it), such as `crc32` from
+   * `node:zlib` on Node 20.15+ (about 4x faster than the built-in JS one on large entries). Checked against
+   * the built-in at construction; the envelope format does not change. @default the built-in JS CRC-32
+   */
+  crc32?: (bytes: Uint8Array) => number
   /** Optional encryption after compression. */
   encryptor?: Encryptor
   /**
@@ -87,6 +94,23 @@ function checkLevel(level: unknown, compressor: Compressor | undefined): number 
   return level
 }
 
+// Bytes that cover every path of a CRC-32 implementation: empty, short, unaligned, long, all byte values.
+const CRC_PROBE = Uint8Array.from({ length: 1031 }, (_, i) => (i * 167 + 13) & 0xff)
+
+function checkCrc32(candidate: unknown): (bytes: Uint8Array) => number {
+  if (candidate === undefined) return crc32
+  if (typeof candidate !== 'function') invalid('option crc32 must be a function')
+  const fn = candidate as (bytes: Uint8Array) => number
+  for (const bytes of [CRC_PROBE.subarray(0, 0), CRC_PROBE.subarray(3, 12), CRC_PROBE.subarray(1)]) {
+    let same = false
+    try {
+      same = fn(bytes) === crc32(bytes)
+    } catch {}
+    if (!same) invalid('option crc32 must compute the same CRC-32 (IEEE) as zlib')
+  }
+  return fn
+}
+
 /** Composes serializer, compressor and encryptor into the envelope pipeline. */
 export function createCodec(options: CodecOptions = {}): StatefulCodec {
   const serializer = options.serializer ?? jsonSerializer()
@@ -109,6 +133,7 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
     false,
   )
   const level = checkLevel(options.compressionLevel, compressor)
+  const checksum = checkCrc32(options.crc32)
   // Later entries win, so the configured serializer and compressor take precedence over readers.
   const serializers = new Map<string, Serializer>()
   for (const s of [jsonSerializer(), ...(options.readers?.serializers ?? []), serializer]) {
@@ -158,10 +183,10 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
       let body = packed ?? payload
       // The header is authenticated with the ciphertext: nobody can change expiry or tags unnoticed.
       if (encryptor) body = await encryptor.encrypt(body, header)
-      return joinEnvelope(header, body)
+      return joinEnvelope(header, body, checksum)
     },
     async open(bytes: Uint8Array): Promise<DecodedEntry> {
-      const envelope = readEnvelope(bytes)
+      const envelope = readEnvelope(bytes, checksum)
       const serializerReader = serializers.get(envelope.serializerId)
       if (!serializerReader) throw new CorruptEntryError(`Unknown serializer "${envelope.serializerId}"`)
       const compressorReader = envelope.compressorId ? compressors.get(envelope.compressorId) : undefined

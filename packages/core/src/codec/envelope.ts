@@ -87,13 +87,13 @@ export function encodeEnvelopeHeader(header: EnvelopeHeader): Uint8Array {
   return out
 }
 
-/** Joins an encoded header and a payload into the bytes stored in L2, appending the checksum. */
-export function joinEnvelope(header: Uint8Array, payload: Uint8Array): Uint8Array {
+/** Joins an encoded header and a payload into the bytes stored in L2, appending the CRC-32 (`checksum`). */
+export function joinEnvelope(header: Uint8Array, payload: Uint8Array, checksum = crc32): Uint8Array {
   const bodyLength = header.length + payload.length
   const out = new Uint8Array(bodyLength + CHECKSUM_BYTES)
   out.set(header, 0)
   out.set(payload, header.length)
-  new DataView(out.buffer).setUint32(bodyLength, crc32(out.subarray(0, bodyLength)))
+  new DataView(out.buffer).setUint32(bodyLength, checksum(out.subarray(0, bodyLength)))
   return out
 }
 
@@ -117,15 +117,18 @@ function shortText(bytes: Uint8Array, offset: number, length: number): string {
   return text
 }
 
-/** Parses an envelope; throws a `CorruptEntryError` for anything malformed, altered or of an unknown version. */
-export function readEnvelope(bytes: Uint8Array): ReadEnvelope {
+/**
+ * Parses an envelope; throws a `CorruptEntryError` for anything malformed, altered or of an unknown version.
+ * `checksum` computes the CRC-32 (another implementation of the same function, such as a native one).
+ */
+export function readEnvelope(bytes: Uint8Array, checksum = crc32): ReadEnvelope {
   if (!(bytes instanceof Uint8Array)) corrupt('not bytes')
   if (bytes.length < FIXED_HEADER_BYTES + CHECKSUM_BYTES) corrupt('too short')
   if (bytes[0] !== MAGIC_0 || bytes[1] !== MAGIC_1) corrupt('bad magic bytes')
   if (bytes[2] !== ENVELOPE_VERSION) corrupt(`unknown envelope version ${bytes[2]}`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const end = bytes.length - CHECKSUM_BYTES
-  if (view.getUint32(end) !== crc32(bytes.subarray(0, end))) corrupt('checksum mismatch')
+  if (view.getUint32(end) !== checksum(bytes.subarray(0, end))) corrupt('checksum mismatch')
   const flags = bytes[3]!
   if (flags & ~(FLAG_COMPRESSED | FLAG_ENCRYPTED)) corrupt('unknown flags')
   let offset = 4
