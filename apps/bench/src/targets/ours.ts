@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib'
 import { zlibCompressor } from '@cache/compression-node'
 import { createCache, createCodec, type Store, type TieredCache } from '@cache/core'
 import { memoryL1 } from '@cache/memory'
@@ -29,15 +30,13 @@ async function createOurs(mode: Mode, context: TargetContext): Promise<BenchCach
         }),
     ...(store ? { store } : {}),
     ...(options.lock ? { lock: redisLock({ url: context.redisUrl }) } : {}),
-    // Above the default 1 KB threshold, with any level set through the codec as a user would.
-    ...(compressor
-      ? {
-          codec: createCodec({
-            compressor,
-            ...(compression?.level === undefined ? {} : { compressionLevel: compression.level }),
-          }),
-        }
-      : {}),
+    codec: createCodec({
+      // Node's native CRC-32 for the envelope checksum, as the core README recommends on Node 20.15+.
+      crc32,
+      // Above the default 1 KB threshold, with any level set through the codec as a user would.
+      ...(compressor ? { compressor } : {}),
+      ...(compression?.level === undefined ? {} : { compressionLevel: compression.level }),
+    }),
     ...(options.commandTimeoutMs === undefined ? {} : { commandTimeout: options.commandTimeoutMs }),
     ...(options.breakerRecoveryMs === undefined
       ? {}
