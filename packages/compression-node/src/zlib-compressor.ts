@@ -20,7 +20,7 @@ export interface ZlibCompressorOptions {
   algorithm?: ZlibAlgorithm
   /**
    * Brotli quality 0-11 or deflate level 0-9; `createCodec({ compressionLevel })` overrides it.
-   * @default 5 for brotli, 6 for deflate
+   * @default 1 for brotli, 6 for deflate
    */
   level?: number
 }

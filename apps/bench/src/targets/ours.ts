@@ -6,7 +6,7 @@ import { redisLock, redisStore } from '@cache/redis-ioredis'
 import { OURS, OURS_MAX_COMPRESSION, OURS_NO_COMPRESSION } from './names'
 import type { BenchCache, Mode, OursCompression, TargetContext, TargetDefinition } from './types'
 
-/** Brotli's top quality: 0.240x JSON on W5's text (10 gives 0.249, 9 0.259), at ~100-200 ms per 100 KB. */
+/** Brotli's top quality: 0.240x JSON on W5's text (10 gives 0.249, 9 0.259), at ~125-135 ms per 100 KB. */
 export const MAX_COMPRESSION: OursCompression = { algorithm: 'brotli', level: 11 }
 // Each 100 KB write blocks the event loop for 100-200 ms at quality 11, so Redis replies wait behind it:
 // under the default 300 ms command timeout reads would time out and read as misses.
