@@ -5,9 +5,11 @@ import {
   createCodec,
   type EntryMeta,
   jsonSerializer,
+  readEnvelope,
   type Serializer,
   utf8Encode,
   ValidationError,
+  writeEnvelope,
 } from '../src/index'
 
 const meta: EntryMeta = { createdAt: 1, expiresAt: 10, staleUntil: 20, tags: ['t'] }
@@ -118,5 +120,41 @@ describe('createCodec crc32 option', () => {
       expect(() => createCodec({ crc32: crc32 as (bytes: Uint8Array) => number })).toThrow(ValidationError)
       expect(() => createCodec({ crc32: crc32 as (bytes: Uint8Array) => number })).toThrow(/option crc32/)
     }
+  })
+})
+
+describe('createCodec envelope bytes', () => {
+  test('seal writes exactly the envelope writeEnvelope builds, with and without tags', async () => {
+    const codec = createCodec()
+    for (const tags of [[], ['t'], ['user:1', 'tägs 🌍']]) {
+      const entryMeta = { ...meta, tags }
+      const body = payload({ a: 1, tags })
+      const expected = writeEnvelope({
+        flags: 0,
+        serializerId: 'json',
+        compressorId: '',
+        keyId: '',
+        meta: entryMeta,
+        payload: body,
+      })
+      expect(await codec.seal(body, entryMeta)).toEqual(expected)
+      const opened = await codec.open(expected)
+      expect(opened.meta).toEqual(entryMeta)
+      expect(opened.value).toEqual({ a: 1, tags })
+    }
+  })
+
+  test('an entry without tags opens with an empty tag list that cannot be changed', async () => {
+    const codec = createCodec()
+    const opened = await codec.open(await codec.seal(payload(1), { ...meta, tags: [] }))
+    expect(opened.meta.tags).toEqual([])
+    expect(() => (opened.meta.tags as string[]).push('x')).toThrow(TypeError)
+  })
+
+  test('reads an entry of another serializer id of the same length as its own', async () => {
+    const sameLength: Serializer = { ...jsonSerializer(), id: 'jsox' }
+    const written = await createCodec({ serializer: sameLength }).seal(payload('x'), meta)
+    expect(readEnvelope(written).serializerId).toBe('jsox')
+    await expect(createCodec().open(written)).rejects.toThrow(/Unknown serializer "jsox"/)
   })
 })

@@ -87,4 +87,49 @@ describe('envelope', () => {
     const meta = { ...sample().meta, tags: ['x'.repeat(70_000)] }
     expect(() => writeEnvelope({ ...sample(), meta })).toThrow(ValidationError)
   })
+
+  // Bytes written by the format's first implementation (DataView based): the writers must keep producing
+  // them and the reader must keep reading them, so entries already in Redis stay valid.
+  const GOLDEN_TAGGED =
+    'cac10100046a736f6e00004278bcfe5687b0004278bcfee903b8007ff000000000000000020006757365723a31000a74c3a4677320f09f8c8d7b2261223a31323334357d5efefe1d'
+  const GOLDEN_FLAGGED =
+    'cac10103076d73677061636b0e66666c6174652d6465666c617465026b3140140000000000004014000000000000401800000000000000000102030719382b'
+  const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+  const fromHex = (text: string) => Uint8Array.from(text.match(/../g)!, (pair) => Number.parseInt(pair, 16))
+  const taggedMeta = {
+    createdAt: 1_700_000_000_123,
+    expiresAt: 1_700_000_600_123.5,
+    staleUntil: Infinity,
+    tags: ['user:1', 'tägs 🌍'],
+  }
+
+  test('writes the same bytes as the first implementation of the format', () => {
+    const tagged = { ...sample(), meta: taggedMeta }
+    expect(hex(writeEnvelope(tagged))).toBe(GOLDEN_TAGGED)
+    const flagged: Envelope = {
+      flags: 3,
+      serializerId: 'msgpack',
+      compressorId: 'fflate-deflate',
+      keyId: 'k1',
+      meta: { createdAt: 5, expiresAt: 5, staleUntil: 6, tags: [] },
+      payload: new Uint8Array([1, 2, 3]),
+    }
+    expect(hex(writeEnvelope(flagged))).toBe(GOLDEN_FLAGGED)
+  })
+
+  test('reads entries written by the first implementation of the format', () => {
+    const tagged = readEnvelope(fromHex(GOLDEN_TAGGED))
+    expect(tagged.meta).toEqual(taggedMeta)
+    expect(new TextDecoder().decode(tagged.payload)).toBe('{"a":12345}')
+    const flagged = readEnvelope(fromHex(GOLDEN_FLAGGED))
+    expect([flagged.flags, flagged.serializerId, flagged.compressorId, flagged.keyId]).toEqual([
+      3,
+      'msgpack',
+      'fflate-deflate',
+      'k1',
+    ])
+    expect(flagged.meta).toEqual({ createdAt: 5, expiresAt: 5, staleUntil: 6, tags: [] })
+    expect(Array.from(flagged.payload)).toEqual([1, 2, 3])
+    expect(hex(flagged.header)).toBe(GOLDEN_FLAGGED.slice(0, -14))
+  })
 })

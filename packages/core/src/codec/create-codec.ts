@@ -3,7 +3,17 @@ import type { Codec, Compressor, DecodedEntry, Encryptor, EntryMeta, Serializer 
 import { CODEC_DEFAULTS } from '../defaults'
 import { CorruptEntryError, ValidationError } from '../errors'
 import { crc32 } from './crc32'
-import { encodeEnvelopeHeader, FLAG_COMPRESSED, FLAG_ENCRYPTED, joinEnvelope, readEnvelope } from './envelope'
+import {
+  type EncodedIds,
+  type ExpectedIds,
+  encodeHeaderWith,
+  encodeIds,
+  FLAG_COMPRESSED,
+  FLAG_ENCRYPTED,
+  joinEnvelope,
+  parseEnvelope,
+  sealEnvelope,
+} from './envelope'
 import { jsonSerializer } from './json-serializer'
 
 /** Options for {@link createCodec}. */
@@ -167,26 +177,29 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
     return packed
   }
 
+  // Ids are encoded once here, so a write encodes none; reads match them without building strings.
+  const keyId = encryptor ? encryptor.keyId : ''
+  const rawIds = encodeIds(serializer.id, '', keyId)
+  const packedIds: EncodedIds | undefined = compressor
+    ? { ...rawIds, compressorId: encodeIds(serializer.id, compressor.id, keyId).compressorId }
+    : undefined
+  const expected: ExpectedIds = { serializerId: serializer.id, compressorId: compressor?.id ?? '', keyId }
+
   return {
     serializer,
     async seal(payload: Uint8Array, meta: EntryMeta): Promise<Uint8Array> {
       const packed = compress(payload)
       if (!packed) counters.uncompressed++
       const flags = (packed ? FLAG_COMPRESSED : 0) | (encryptor ? FLAG_ENCRYPTED : 0)
-      const header = encodeEnvelopeHeader({
-        flags,
-        serializerId: serializer.id,
-        compressorId: packed ? compressor!.id : '',
-        keyId: encryptor ? encryptor.keyId : '',
-        meta,
-      })
-      let body = packed ?? payload
+      const ids = packed ? packedIds! : rawIds
+      const body = packed ?? payload
+      if (!encryptor) return sealEnvelope(flags, ids, meta, body, checksum)
       // The header is authenticated with the ciphertext: nobody can change expiry or tags unnoticed.
-      if (encryptor) body = await encryptor.encrypt(body, header)
-      return joinEnvelope(header, body, checksum)
+      const header = encodeHeaderWith(flags, ids, meta)
+      return joinEnvelope(header, await encryptor.encrypt(body, header), checksum)
     },
     async open(bytes: Uint8Array): Promise<DecodedEntry> {
-      const envelope = readEnvelope(bytes, checksum)
+      const envelope = parseEnvelope(bytes, checksum, expected)
       const serializerReader = serializers.get(envelope.serializerId)
       if (!serializerReader) throw new CorruptEntryError(`Unknown serializer "${envelope.serializerId}"`)
       const compressorReader = envelope.compressorId ? compressors.get(envelope.compressorId) : undefined
@@ -200,7 +213,7 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
       if (envelope.flags & FLAG_ENCRYPTED) {
         if (!encryptor) throw new CorruptEntryError('Entry is encrypted but no encryptor is configured')
         try {
-          body = await encryptor.decrypt(body, envelope.keyId, envelope.header)
+          body = await encryptor.decrypt(body, envelope.keyId, bytes.subarray(0, envelope.headerEnd))
         } catch (error) {
           throw new CorruptEntryError(`Cannot decrypt entry (key id "${envelope.keyId}")`, { cause: error })
         }
