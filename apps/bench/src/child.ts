@@ -27,6 +27,7 @@ async function main(spec: ChildSpec): Promise<ChildResult> {
           prefix: overrides.prefix ?? prefix,
           l1Items: workload.l1Items,
           redisUrl: overrides.redisUrl ?? REDIS_URL,
+          quick: spec.quick,
           ...(workload.ours ? { ours: workload.ours } : {}),
         })
         opened.push(cache)

@@ -33,6 +33,8 @@ export interface TargetContext {
   l1Items: number
   /** Redis URL (possibly through the outage proxy). */
   redisUrl: string
+  /** A `--quick` run (CI's smoke test): settings may favour finishing over speed. */
+  quick?: boolean
   /** Extra knobs a workload asks of our stack (compression, breaker, lock...). */
   ours?: OursOptions
 }
