@@ -1,4 +1,4 @@
-import { utf8Decode, utf8Encode } from '../bytes'
+import { utf8Decode, utf8EncodeShort } from '../bytes'
 import type { Serializer } from '../contracts/codec'
 import { ValidationError } from '../errors'
 
@@ -74,7 +74,8 @@ function isPlainData(value: unknown, depth: number): boolean {
  * The default serializer: JSON text. Dates come back as ISO strings, `undefined` object fields
  * are dropped, `NaN`/`Infinity`/`-0` become `null`/`null`/`0`, class instances plain objects; in L1
  * and L2 alike. Values JSON would drop or mangle silently (Map, Set, BigInt, binary, RegExp, Error,
- * functions, symbols, cycles) are a `ValidationError`.
+ * functions, symbols, cycles) are a `ValidationError`. Short results are views of a shared 32 KB block
+ * (never overwritten): copy one before keeping it for long.
  */
 export function jsonSerializer(): Serializer {
   return {
@@ -90,7 +91,8 @@ export function jsonSerializer(): Serializer {
         })
       }
       if (text === undefined) reject(`a value of type ${typeof value}`)
-      return utf8Encode(text)
+      // Serialized bytes are copied into an envelope or dropped right away (L1 copies what it keeps).
+      return utf8EncodeShort(text)
     },
     deserialize(bytes) {
       return JSON.parse(utf8Decode(bytes))
