@@ -6,12 +6,7 @@ import { type L1Options, resolveL1Options } from './options'
 
 /** An expired entry still holds its slot, so its update counts as an update, not a newcomer. */
 const PEEK_EVEN_STALE = { allowStale: true } as const
-
-/** An L1 entry with its key's hash, so a hit counts its frequency without hashing the key again. */
-interface Slot {
-  readonly entry: L1Entry
-  readonly hash: number
-}
+const NO_TTL = {} as const
 
 /**
  * The L1 tier over lru-cache: decoded values, bounded by count and estimated bytes, TTL honoured.
@@ -23,7 +18,7 @@ export class MemoryL1 implements L1Tier {
   readonly maxBytes: number
   readonly maxItems: number
   readonly admission: 'lru' | 'tinylfu'
-  readonly #lru: LRUCache<string, Slot>
+  readonly #lru: LRUCache<string, L1Entry>
   readonly #sketch: FrequencySketch | undefined
   #evictions = 0
   #rejections = 0
@@ -34,10 +29,10 @@ export class MemoryL1 implements L1Tier {
     this.maxBytes = maxBytes
     this.admission = admission
     this.#sketch = admission === 'tinylfu' ? new FrequencySketch(maxItems) : undefined
-    this.#lru = new LRUCache<string, Slot>({
+    this.#lru = new LRUCache<string, L1Entry>({
       max: maxItems,
       maxSize: maxBytes,
-      sizeCalculation: (slot) => Math.max(1, slot.entry.size),
+      sizeCalculation: (entry) => Math.max(1, entry.size),
       dispose: (_value, _key, reason) => {
         if (reason === 'evict') this.#evictions++
       },
@@ -46,10 +41,10 @@ export class MemoryL1 implements L1Tier {
   }
 
   get(key: string): L1Entry | undefined {
-    const slot = this.#lru.get(key)
-    if (slot === undefined) return undefined
-    this.#sketch?.increment(slot.hash)
-    return slot.entry
+    const entry = this.#lru.get(key)
+    // Entries are stored bare (no wrapper holding the hash): a hot hit in LRU mode is one lru-cache get.
+    if (entry !== undefined && this.#sketch !== undefined) this.#sketch.increment(hashKey(key))
+    return entry
   }
 
   set(key: string, entry: L1Entry, ttlMs?: number): void {
@@ -58,10 +53,9 @@ export class MemoryL1 implements L1Tier {
       this.#lru.delete(key)
       return
     }
-    let hash = 0
     if (this.#sketch !== undefined) {
-      // A read-through miss counts here, once, rather than in get(): one hash per miss, none per hit.
-      hash = hashKey(key)
+      // A read-through miss counts here, once (its get() found nothing and counted nothing).
+      const hash = hashKey(key)
       this.#sketch.increment(hash)
       if (!this.#admits(key, hash, entry.size)) {
         // A rejected update must not leave the previous value behind.
@@ -70,7 +64,7 @@ export class MemoryL1 implements L1Tier {
         return
       }
     }
-    this.#lru.set(key, { entry, hash }, ttlMs === undefined ? {} : { ttl: Math.max(1, Math.ceil(ttlMs)) })
+    this.#lru.set(key, entry, ttlMs === undefined ? NO_TTL : { ttl: Math.max(1, Math.ceil(ttlMs)) })
   }
 
   /** TinyLFU: admit when nothing must go, for an update, or when the key beats the LRU victim. */
@@ -78,10 +72,10 @@ export class MemoryL1 implements L1Tier {
     const lru = this.#lru
     if (lru.size < this.maxItems && lru.calculatedSize + Math.max(1, size) <= this.maxBytes) return true
     if (lru.peek(key, PEEK_EVEN_STALE) !== undefined) return true
-    const victim = lru.rentries().next().value as [string, Slot] | undefined
+    const victim = lru.rkeys().next().value as string | undefined
     if (victim === undefined) return true
     const sketch = this.#sketch as FrequencySketch
-    return sketch.frequency(hash) > sketch.frequency(victim[1].hash)
+    return sketch.frequency(hash) > sketch.frequency(hashKey(victim))
   }
 
   delete(key: string): boolean {
