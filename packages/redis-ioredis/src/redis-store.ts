@@ -107,8 +107,10 @@ export class RedisStore implements Store {
 
   async setMany(entries: readonly StoreEntry[]): Promise<void> {
     if (entries.length === 0) return
-    // Validate everything first so a bad entry writes nothing.
-    const commands = entries.map((entry) => toSetCommand(entry.key, entry.value, entry.ttlMs, true))
+    // Validate everything first so a bad entry writes nothing. Without copies when the pipeline below is
+    // serialized before this call returns (a connected standalone client), as for set().
+    const copy = !this.#writesAtOnce()
+    const commands = entries.map((entry) => toSetCommand(entry.key, entry.value, entry.ttlMs, copy))
     await this.#run('setMany', async (client) => {
       const groups = this.#groupBySlot(commands.map((command) => command.key))
       await Promise.all(

@@ -210,7 +210,7 @@ describe('redisStore on the shared Redis', () => {
     await store.clear(p)
   })
 
-  it('also once connected, when a set is serialized at once without a defensive copy', async () => {
+  it('also once connected, when a set or setMany is serialized at once without a defensive copy', async () => {
     const store = open({ url: REDIS_URL })
     const p = randomPrefix()
     await store.ping()
@@ -219,6 +219,13 @@ describe('redisStore on the shared Redis', () => {
     value.fill(0)
     await pending
     expect(await store.get(`${p}k`)).toEqual(text('original'))
+    const batch = [1, 2, 3].map((i) => ({ key: `${p}m${i}`, value: text(`batched ${i}`), ttlMs: 60_000 }))
+    const pendingMany = store.setMany(batch)
+    for (const entry of batch) entry.value.fill(0)
+    await pendingMany
+    expect(await store.getMany(batch.map((entry) => entry.key))).toEqual(
+      [1, 2, 3].map((i) => text(`batched ${i}`)),
+    )
     await store.clear(p)
   })
 
