@@ -1,12 +1,13 @@
 /**
  * CPU µs and bytes allocated per operation of the W2 loop (80/20 get/set, 50 callers, 1 KB objects)
- * and of W6 (`getMany` of 100 keys), ours against bare ioredis, alternated in fresh processes. Allocation
+ * W6 (`getMany` of 100 keys) and W5 (100 KB LLM-like JSON, 80/20 get/set, 10 callers, ours without
+ * compression), ours against bare ioredis, alternated in fresh processes. Allocation
  * is summed from V8's `--trace-gc-nvp` lines between two forced collections around the measured loop.
  *
- *   node --import tsx scripts/codec-cost.ts [--rounds 3] [--ops 40000] [--workload W2|W6] [--source]
+ *   node --import tsx scripts/codec-cost.ts [--rounds 3] [--ops 40000] [--workload W2|W5|W6] [--source]
  */
 import { spawnSync } from 'node:child_process'
-import { kbObject } from '../src/lib/values'
+import { kbObject, llmResponse } from '../src/lib/values'
 import { ioredisTarget } from '../src/targets/bare'
 import { oursTarget } from '../src/targets/ours'
 import type { BenchCache } from '../src/targets/types'
@@ -26,9 +27,10 @@ async function child(target: string, workload: string, ops: number): Promise<voi
     l1Items: 1_000,
     redisUrl: 'redis://127.0.0.1:6379',
   })
-  const count = workload === 'W6' ? 1_000 : 5_000
+  const count = workload === 'W6' ? 1_000 : workload === 'W5' ? 50 : 5_000
+  const callers = workload === 'W5' ? 10 : 50
   const keys = Array.from({ length: count }, (_, i) => `item:${i}`)
-  const values = keys.map((_, i) => kbObject(i))
+  const values = keys.map((_, i) => (workload === 'W5' ? llmResponse(100_000, i + 1) : kbObject(i)))
   for (let i = 0; i < count; i += 50) {
     await Promise.all(keys.slice(i, i + 50).map((key, j) => cache.set(key, values[i + j], 600_000)))
   }
@@ -36,7 +38,7 @@ async function child(target: string, workload: string, ops: number): Promise<voi
   const w2 = async (n: number) => {
     const end = next + n
     await Promise.all(
-      Array.from({ length: 50 }, async () => {
+      Array.from({ length: callers }, async () => {
         while (next < end) {
           const i = next++
           const k = (i * 2654435761) % count

@@ -1,4 +1,4 @@
-import { utf8Decode, utf8Encode } from '../bytes'
+import { claimRoom, utf8Decode, utf8Encode } from '../bytes'
 import type { EntryMeta } from '../contracts/codec'
 import { CorruptEntryError, ValidationError } from '../errors'
 import { readFloat64, readUint16, readUint32, writeFloat64, writeUint16, writeUint32 } from './big-endian'
@@ -141,7 +141,8 @@ export function encodeHeaderWith(flags: number, ids: EncodedIds, meta: EntryMeta
 
 /**
  * The bytes stored in L2 for an unencrypted payload, built in one allocation: header, payload and
- * checksum, the same bytes as `joinEnvelope(encodeEnvelopeHeader(...), payload)`.
+ * checksum, the same bytes as `joinEnvelope(encodeEnvelopeHeader(...), payload)`. A payload encoded with
+ * room around it (long JSON texts) is not copied: the result is a view of its buffer.
  */
 export function sealEnvelope(
   flags: number,
@@ -151,7 +152,15 @@ export function sealEnvelope(
   checksum: (bytes: Uint8Array) => number = crc32,
 ): Uint8Array {
   const tags = encodeTags(meta.tags)
-  const bodyLength = headerSize(ids, tags) + payload.length
+  const header = headerSize(ids, tags)
+  const bodyLength = header + payload.length
+  if (claimRoom(payload, header, CHECKSUM_BYTES)) {
+    // A long JSON text encoded with room around it: header and CRC go around it, with no 100 KB copy.
+    const out = new Uint8Array(payload.buffer, payload.byteOffset - header, bodyLength + CHECKSUM_BYTES)
+    writeHeader(out, flags, ids, meta, tags)
+    writeUint32(out, bodyLength, checksum(out.subarray(0, bodyLength)))
+    return out
+  }
   const out = new Uint8Array(bodyLength + CHECKSUM_BYTES)
   out.set(payload, writeHeader(out, flags, ids, meta, tags))
   writeUint32(out, bodyLength, checksum(out.subarray(0, bodyLength)))

@@ -75,7 +75,8 @@ function isPlainData(value: unknown, depth: number): boolean {
  * are dropped, `NaN`/`Infinity`/`-0` become `null`/`null`/`0`, class instances plain objects; in L1
  * and L2 alike. Values JSON would drop or mangle silently (Map, Set, BigInt, binary, RegExp, Error,
  * functions, symbols, cycles) are a `ValidationError`. Short results are views of a shared 32 KB block
- * (never overwritten): copy one before keeping it for long.
+ * (never overwritten): copy one before keeping it for long. Long ones are views of their own buffer
+ * with free room around them, where the codec writes the envelope instead of copying the text.
  */
 export function jsonSerializer(): Serializer {
   return {

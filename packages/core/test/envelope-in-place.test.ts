@@ -1,0 +1,92 @@
+import { describe, expect, test } from 'vitest'
+import {
+  CorruptEntryError,
+  createCodec,
+  type EntryMeta,
+  encodeEnvelopeHeader,
+  joinEnvelope,
+  jsonSerializer,
+} from '../src/index'
+
+const meta = (tags: readonly string[] = [], createdAt = 1_000): EntryMeta => ({
+  createdAt,
+  expiresAt: createdAt + 5_000,
+  staleUntil: createdAt + 9_000,
+  tags,
+})
+const long = (seed: number) => ({ id: seed, content: `line ${seed}\n`.repeat(4_000) })
+
+/** The envelope bytes as the copying path builds them: header, payload, CRC. */
+function expected(payload: Uint8Array, entry: EntryMeta): Uint8Array {
+  const header = encodeEnvelopeHeader({
+    flags: 0,
+    serializerId: 'json',
+    compressorId: '',
+    keyId: '',
+    meta: entry,
+  })
+  return joinEnvelope(header, payload)
+}
+
+describe('envelope sealed around a long JSON payload', () => {
+  test('is written in the payload buffer, with the same bytes as a copied envelope', async () => {
+    const codec = createCodec()
+    for (const tags of [[], ['user:1', 'feed'], ['é'.repeat(40)]]) {
+      const payload = jsonSerializer().serialize(long(tags.length))
+      const want = expected(payload.slice(), meta(tags))
+      const sealed = await codec.seal(payload, meta(tags))
+      expect(sealed.buffer).toBe(payload.buffer)
+      expect(sealed).toEqual(want)
+      expect((await codec.open(sealed)).value).toEqual(long(tags.length))
+    }
+  })
+
+  test('non-ASCII long text gets room too and reads back', async () => {
+    const codec = createCodec()
+    const value = { text: 'é🌍 日本語 '.repeat(3_000) }
+    const payload = jsonSerializer().serialize(value)
+    const want = expected(payload.slice(), meta())
+    const sealed = await codec.seal(payload, meta())
+    expect(sealed.buffer).toBe(payload.buffer)
+    expect(sealed).toEqual(want)
+    expect((await codec.open(sealed)).value).toEqual(value)
+  })
+
+  test('sealing the same payload twice copies the second time, leaving the first envelope intact', async () => {
+    const codec = createCodec()
+    const payload = jsonSerializer().serialize(long(1))
+    const first = await codec.seal(payload, meta([], 1_000))
+    const firstBytes = first.slice()
+    const second = await codec.seal(payload, meta(['other'], 2_000))
+    expect(second.buffer).not.toBe(payload.buffer)
+    expect(first).toEqual(firstBytes)
+    expect(second).toEqual(expected(payload, meta(['other'], 2_000)))
+  })
+
+  test('a header larger than the free room falls back to a copy with the same bytes', async () => {
+    const codec = createCodec()
+    const tags = Array.from({ length: 40 }, (_, i) => `a-rather-long-tag-name-${i}`)
+    const payload = jsonSerializer().serialize(long(2))
+    const sealed = await codec.seal(payload, meta(tags))
+    expect(sealed.buffer).not.toBe(payload.buffer)
+    expect(sealed).toEqual(expected(payload, meta(tags)))
+  })
+
+  test('a view inside a payload is never written around', async () => {
+    const codec = createCodec()
+    const payload = jsonSerializer().serialize(long(3))
+    const inner = payload.subarray(1, payload.length - 1)
+    const before = payload.slice()
+    const sealed = await codec.seal(inner, meta())
+    expect(sealed.buffer).not.toBe(payload.buffer)
+    expect(payload).toEqual(before)
+  })
+
+  test('a flipped byte in an in-place envelope reads as corrupt', async () => {
+    const codec = createCodec()
+    const sealed = await codec.seal(jsonSerializer().serialize(long(4)), meta())
+    const at = sealed.length >> 1
+    sealed[at] = sealed[at]! ^ 0x01
+    await expect(codec.open(sealed)).rejects.toBeInstanceOf(CorruptEntryError)
+  })
+})
