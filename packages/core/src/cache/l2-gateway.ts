@@ -1,0 +1,73 @@
+import type { GuardedStore } from '../resilience/guarded-store'
+import type { CacheParts } from './cache-parts'
+import type { PendingWrites } from './pending-writes'
+import { replayPending } from './replay-pending'
+
+/** How often pending writes are retried while the circuit is closed. */
+const REPLAY_RETRY_MS = 1_000
+
+/** Every L2 call of a cache goes through here: timeout, breaker, error reporting, pending-write replay. */
+export class L2Gateway {
+  readonly #parts: CacheParts
+  readonly #l2: GuardedStore | undefined
+  readonly #pending: PendingWrites
+  #replayTimer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(parts: CacheParts) {
+    this.#parts = parts
+    this.#l2 = parts.l2
+    this.#pending = parts.pending
+  }
+
+  /** Runs an L2 call through timeout and breaker; failures are reported and yield `undefined`. */
+  call<T>(
+    operation: string,
+    run: (s: GuardedStore['store']) => Promise<T>,
+    key?: string,
+  ): Promise<T | undefined> {
+    if (!this.#l2) return Promise.resolve(undefined)
+    return this.#l2.call(operation, run).then(
+      (result) => {
+        // L2 answers again: writes that failed without opening the circuit are replayed now.
+        if (this.#pending.size > 0 && !this.#pending.replaying && !this.#parts.isClosed())
+          void this.replayPending()
+        return result
+      },
+      (error: unknown) => {
+        this.#parts.emitError(error, 'l2', operation, key)
+        return undefined
+      },
+    )
+  }
+
+  /**
+   * Retries pending writes every second while any remain: failures too few to open the circuit leave
+   * no probe behind, and with L1 answering every read nothing else would reach L2 to replay them.
+   */
+  scheduleReplay(): void {
+    if (this.#replayTimer !== undefined || this.#parts.isClosed()) return
+    this.#replayTimer = setTimeout(async () => {
+      this.#replayTimer = undefined
+      if (this.#parts.isClosed() || this.#pending.size === 0) return
+      if (this.#l2?.breaker.state === 'closed') await this.replayPending()
+      if (this.#pending.size > 0) this.scheduleReplay()
+    }, REPLAY_RETRY_MS)
+    // Never keep a process alive for this (Node, Bun); edge runtimes return a number here.
+    ;(this.#replayTimer as { unref?: () => void }).unref?.()
+  }
+
+  /** Writes the pending writes to L2 now (newest wins); see `replayPending`. */
+  replayPending(): Promise<void> {
+    return replayPending({
+      pending: this.#pending,
+      codec: this.#parts.codec,
+      now: this.#parts.now,
+      call: (operation, run) => this.call(operation, run),
+    })
+  }
+
+  /** Cancels the retry timer (on close). */
+  stop(): void {
+    clearTimeout(this.#replayTimer)
+  }
+}
