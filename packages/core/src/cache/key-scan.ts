@@ -1,6 +1,7 @@
 import type { L1Tier } from '../contracts/l1'
 import type { GuardedStore } from '../resilience/guarded-store'
 import { withTimeout } from '../resilience/with-timeout'
+import type { CacheParts } from './cache-parts'
 
 /** What a key scan needs from the cache. */
 export interface KeyScan {
@@ -47,4 +48,19 @@ export async function* scanKeys(scan: KeyScan, prefix: string): AsyncGenerator<s
   for (const key of [...l1.keys()]) {
     if (key.startsWith(prefix) && !seen.has(key) && (l1.get(key)?.expiresAt ?? 0) > now) yield key
   }
+}
+
+/** `scanKeys` over a cache's own tiers and namespace; a failing scan step is reported as an `error` event. */
+export function scanNamespace(parts: CacheParts, prefix: string): AsyncGenerator<string> {
+  return scanKeys(
+    {
+      l1: parts.l1,
+      l2: parts.l2,
+      namespacePrefix: parts.prefix,
+      stepTimeoutMs: parts.options.commandTimeoutMs,
+      now: parts.now,
+      onError: (error) => parts.emitError(error, 'l2', 'keys'),
+    },
+    prefix,
+  )
 }

@@ -12,7 +12,7 @@ import { connectTiers } from './connect'
 import { type CacheEvents, type Tier, TypedEmitter } from './events'
 import { type BatchLoader, getOrSetMany } from './get-or-set-many'
 import { type CacheHealth, checkHealth } from './health'
-import { scanKeys } from './key-scan'
+import { scanNamespace } from './key-scan'
 import { claimL1, releaseL1 } from './l1-owner'
 import { L2Gateway } from './l2-gateway'
 import { L2Reader } from './l2-read'
@@ -54,8 +54,6 @@ export class TieredCache {
   readonly #l1
   readonly #l2: GuardedStore | undefined
   readonly #codec: Codec
-  readonly #bus
-  readonly #lock
   readonly #now: Clock
   /** The clock of the L1 hit check: coarse unless a clock was injected. */
   readonly #hitNow: Clock
@@ -82,8 +80,6 @@ export class TieredCache {
     this.#l1 = options.l1
     if (this.#l1) claimL1(this.#l1, this)
     this.#codec = options.codec ?? createCodec()
-    this.#bus = options.bus
-    this.#lock = options.lock
     this.#now = options.now ?? systemClock
     this.#hitNow = options.now ?? coarseSystemClock
     this.#shortKeyLength = Math.floor(this.options.maxKeyBytes / 3)
@@ -108,8 +104,8 @@ export class TieredCache {
       l1: this.#l1,
       l2: this.#l2,
       codec: this.#codec,
-      bus: this.#bus,
-      lock: this.#lock,
+      bus: options.bus,
+      lock: options.lock,
       now: this.#now,
       counters: this.#counters,
       events: this.#events,
@@ -336,17 +332,7 @@ export class TieredCache {
   keys(prefix = ''): AsyncGenerator<string> {
     this.#checkOpen()
     if (typeof prefix !== 'string') throw new ValidationError('keys expects a string prefix', 'INVALID_KEY')
-    return scanKeys(
-      {
-        l1: this.#l1,
-        l2: this.#l2,
-        namespacePrefix: this.#prefix,
-        stepTimeoutMs: this.options.commandTimeoutMs,
-        now: this.#now,
-        onError: (error) => this.#emitError(error, 'l2', 'keys'),
-      },
-      prefix,
-    )
+    return scanNamespace(this.#parts, prefix)
   }
 
   /** A snapshot of counters; hitRatio is computed over reads only. */
@@ -373,7 +359,7 @@ export class TieredCache {
       this.#l2?.stop()
       this.#gateway.stop()
       await this.#busLink.unsubscribe()
-      await Promise.allSettled([this.#l2?.store.close(), this.#bus?.close(), this.#lock?.close()])
+      await Promise.allSettled([this.#l2?.store.close(), this.#parts.bus?.close(), this.#parts.lock?.close()])
     })()
     return this.#closing
   }
