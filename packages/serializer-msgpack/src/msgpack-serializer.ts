@@ -36,16 +36,49 @@ function hasLoneSurrogate(value: unknown, seen = new Set<unknown>()): boolean {
 
 // The UTF-8 bytes of U+FFFD: lone surrogates are encoded as these, so only then is a walk needed.
 function containsReplacementChar(bytes: Uint8Array): boolean {
-  for (let i = bytes.indexOf(0xef); i !== -1 && i < bytes.length - 2; i = bytes.indexOf(0xef, i + 1)) {
-    if (bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd) return true
+  return containsBytes(bytes, REPLACEMENT_CHAR)
+}
+
+const REPLACEMENT_CHAR = Uint8Array.of(0xef, 0xbf, 0xbd)
+const PROTO_KEY = new TextEncoder().encode('__proto__')
+
+function containsBytes(bytes: Uint8Array, needle: Uint8Array): boolean {
+  const first = needle[0]!
+  for (
+    let i = bytes.indexOf(first);
+    i !== -1 && i <= bytes.length - needle.length;
+    i = bytes.indexOf(first, i + 1)
+  ) {
+    let j = 1
+    while (j < needle.length && bytes[i + j] === needle[j]) j++
+    if (j === needle.length) return true
   }
+  return false
+}
+
+// msgpackr decodes an own "__proto__" key as "__proto_" (its guard against prototype pollution), so
+// such an object cannot round-trip. Only entries whose bytes hold the name need the walk.
+function hasOwnProtoKey(value: unknown, seen = new Set<unknown>()): boolean {
+  if (value === null || typeof value !== 'object' || seen.has(value) || ArrayBuffer.isView(value))
+    return false
+  seen.add(value)
+  if (value instanceof Map) {
+    for (const [k, v] of value) if (hasOwnProtoKey(k, seen) || hasOwnProtoKey(v, seen)) return true
+    return false
+  }
+  if (value instanceof Set || Array.isArray(value)) {
+    for (const item of value) if (hasOwnProtoKey(item, seen)) return true
+    return false
+  }
+  if (Object.hasOwn(value, '__proto__')) return true
+  for (const v of Object.values(value)) if (hasOwnProtoKey(v, seen)) return true
   return false
 }
 
 /**
  * A msgpackr serializer: Date, Map, Set, BigInt (any size), typed arrays, Buffers, RegExp, Error,
- * `undefined` and nested structures round-trip exactly, in L1 and L2 alike. Functions, symbols, cycles
- * and strings with lone surrogates are a `ValidationError`.
+ * `undefined` and nested structures round-trip exactly, in L1 and L2 alike. Functions, symbols, cycles,
+ * strings with lone surrogates and objects with an own `__proto__` key are a `ValidationError`.
  */
 export function msgpackSerializer(): Serializer {
   const packr = new Packr({
@@ -71,6 +104,8 @@ export function msgpackSerializer(): Serializer {
         reject(`this value (${(error as Error).message})`, error)
       }
       if (containsReplacementChar(packed) && hasLoneSurrogate(value)) reject('a string with a lone surrogate')
+      if (containsBytes(packed, PROTO_KEY) && hasOwnProtoKey(value))
+        reject('an object with an own "__proto__" key (msgpackr would read it back as "__proto_")')
       // pack() returns a Buffer view of a shared scratch buffer: copy into a plain Uint8Array of its own.
       return new Uint8Array(packed)
     },
