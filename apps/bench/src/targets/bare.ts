@@ -23,6 +23,20 @@ export const lruCacheTarget: TargetDefinition = {
   },
 }
 
+/** Read-through as written by hand: get, and on a miss load and set. */
+function getThenSet(
+  get: (key: string) => Promise<unknown>,
+  set: (key: string, value: unknown, ttlMs: number) => Promise<unknown>,
+): BenchCache['getOrSet'] {
+  return async (key, loader, ttlMs) => {
+    const hit = await get(key)
+    if (hit !== undefined) return hit
+    const value = await loader()
+    await set(key, value, ttlMs)
+    return value
+  }
+}
+
 /** Connection errors are expected in the outage workload; ioredis would log each one. */
 export function quiet(redis: Redis): Redis {
   redis.on('error', () => {})
@@ -48,13 +62,7 @@ function bareRedis(redis: Redis, prefix: string): BenchCache {
   return {
     get,
     set,
-    async getOrSet(key, loader, ttlMs) {
-      const hit = await get(key)
-      if (hit !== undefined) return hit
-      const value = await loader()
-      await set(key, value, ttlMs)
-      return value
-    },
+    getOrSet: getThenSet(get, set),
     getMany,
     // The hand-written floor: MGET, one loader call for the misses, their SETs in one pipeline.
     async getOrSetMany(keys, loader, ttlMs) {
@@ -128,13 +136,7 @@ export const handRolledTarget: TargetDefinition = {
     return {
       get,
       set,
-      async getOrSet(key, loader, ttlMs) {
-        const hit = await get(key)
-        if (hit !== undefined) return hit
-        const value = await loader()
-        await set(key, value, ttlMs)
-        return value
-      },
+      getOrSet: getThenSet(get, set),
       l1Counts: () => ({ hits, misses }),
       async close() {
         redis.disconnect()

@@ -11,7 +11,7 @@ import type { StatsCounters } from './stats'
 
 /**
  * The state `TieredCache` shares with its internal parts (L2 gateway, write path, L2 reader, read-through).
- * Built once per cache; each part copies what it needs into its own fields, so no call allocates.
+ * Built once per cache; every part reads it through this one object.
  */
 export interface CacheParts {
   readonly id: string

@@ -1,6 +1,5 @@
 import type { GuardedStore } from '../resilience/guarded-store'
 import type { CacheParts } from './cache-parts'
-import type { PendingWrites } from './pending-writes'
 import { replayPending } from './replay-pending'
 
 /** How often pending writes are retried while the circuit is closed. */
@@ -9,14 +8,10 @@ const REPLAY_RETRY_MS = 1_000
 /** Every L2 call of a cache goes through here: timeout, breaker, error reporting, pending-write replay. */
 export class L2Gateway {
   readonly #parts: CacheParts
-  readonly #l2: GuardedStore | undefined
-  readonly #pending: PendingWrites
   #replayTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(parts: CacheParts) {
     this.#parts = parts
-    this.#l2 = parts.l2
-    this.#pending = parts.pending
   }
 
   /** Runs an L2 call through timeout and breaker; failures are reported and yield `undefined`. */
@@ -25,11 +20,11 @@ export class L2Gateway {
     run: (s: GuardedStore['store']) => Promise<T>,
     key?: string,
   ): Promise<T | undefined> {
-    if (!this.#l2) return Promise.resolve(undefined)
-    return this.#l2.call(operation, run).then(
+    if (!this.#parts.l2) return Promise.resolve(undefined)
+    return this.#parts.l2.call(operation, run).then(
       (result) => {
         // L2 answers again: writes that failed without opening the circuit are replayed now.
-        if (this.#pending.size > 0 && !this.#pending.replaying && !this.#parts.isClosed())
+        if (this.#parts.pending.size > 0 && !this.#parts.pending.replaying && !this.#parts.isClosed())
           void this.replayPending()
         return result
       },
@@ -48,9 +43,9 @@ export class L2Gateway {
     if (this.#replayTimer !== undefined || this.#parts.isClosed()) return
     this.#replayTimer = setTimeout(async () => {
       this.#replayTimer = undefined
-      if (this.#parts.isClosed() || this.#pending.size === 0) return
-      if (this.#l2?.breaker.state === 'closed') await this.replayPending()
-      if (this.#pending.size > 0) this.scheduleReplay()
+      if (this.#parts.isClosed() || this.#parts.pending.size === 0) return
+      if (this.#parts.l2?.breaker.state === 'closed') await this.replayPending()
+      if (this.#parts.pending.size > 0) this.scheduleReplay()
     }, REPLAY_RETRY_MS)
     // Never keep a process alive for this (Node, Bun); edge runtimes return a number here.
     ;(this.#replayTimer as { unref?: () => void }).unref?.()
@@ -59,7 +54,7 @@ export class L2Gateway {
   /** Writes the pending writes to L2 now (newest wins); see `replayPending`. */
   replayPending(): Promise<void> {
     return replayPending({
-      pending: this.#pending,
+      pending: this.#parts.pending,
       codec: this.#parts.codec,
       now: this.#parts.now,
       call: (operation, run) => this.call(operation, run),

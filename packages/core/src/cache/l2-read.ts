@@ -1,11 +1,7 @@
-import type { Clock } from '../clock'
-import type { Codec, EntryMeta } from '../contracts/codec'
-import type { L1Entry, L1Tier } from '../contracts/l1'
-import type { GuardedStore } from '../resilience/guarded-store'
+import type { EntryMeta } from '../contracts/codec'
+import type { L1Entry } from '../contracts/l1'
 import type { CacheParts } from './cache-parts'
-import type { CacheEvents, TypedEmitter } from './events'
 import type { L2Gateway } from './l2-gateway'
-import type { StatsCounters } from './stats'
 import type { WritePath } from './write-path'
 
 /** A decoded L2 entry; `payload` is set when the codec kept the serialized bytes. */
@@ -20,30 +16,18 @@ export class L2Reader {
   readonly #parts: CacheParts
   readonly #gateway: L2Gateway
   readonly #writes: WritePath
-  readonly #l1: L1Tier | undefined
-  readonly #l2: GuardedStore | undefined
-  readonly #codec: Codec
-  readonly #now: Clock
-  readonly #counters: StatsCounters
-  readonly #events: TypedEmitter<CacheEvents>
 
   constructor(parts: CacheParts, gateway: L2Gateway, writes: WritePath) {
     this.#parts = parts
     this.#gateway = gateway
     this.#writes = writes
-    this.#l1 = parts.l1
-    this.#l2 = parts.l2
-    this.#codec = parts.codec
-    this.#now = parts.now
-    this.#counters = parts.counters
-    this.#events = parts.events
   }
 
   /** Reads L2, decodes, backfills L1 with the remaining TTL; `undefined` when absent or unavailable. */
   // async/await on purpose: an await costs one microtask, while a `.then` callback that returns a
   // promise (the decode) costs three. This runs for every L2 read.
   async read(fullKey: string, key: string): Promise<Found | undefined> {
-    if (!this.#l2) return undefined
+    if (!this.#parts.l2) return undefined
     const bytes = await this.#gateway.call('get', (s) => s.get(fullKey), key)
     if (!bytes) return this.#l2Miss(key, undefined)
     return this.#acceptFound(key, await this.open(fullKey, bytes, key))
@@ -57,13 +41,13 @@ export class L2Reader {
 
   /** Counts a decoded L2 entry as a hit or miss and backfills L1 with a fresh one. */
   #acceptFound(key: string, found: Found | undefined): Found | undefined {
-    if (!found || !(found.meta.expiresAt > this.#now())) return this.#l2Miss(key, found)
-    this.#counters.l2Hits++
-    if (this.#events.has('hit')) this.#events.emit('hit', { key, tier: 'l2' })
-    if (!this.#l1) return found
+    if (!found || !(found.meta.expiresAt > this.#parts.now())) return this.#l2Miss(key, found)
+    this.#parts.counters.l2Hits++
+    if (this.#parts.events.has('hit')) this.#parts.events.emit('hit', { key, tier: 'l2' })
+    if (!this.#parts.l1) return found
     const payload = found.payload ?? this.#reencode(found.value)
     const entry = payload ? this.#writes.setL1(key, found.value, payload, found.meta) : undefined
-    if (!payload) this.#l1.delete(key)
+    if (!payload) this.#parts.l1.delete(key)
     // A frozen entry holds `found.value` itself (frozen in place), so the first reader cannot mutate the
     // cache. An entry kept as bytes gets a private decode, as every later hit does, never the value
     // freezing may have half-frozen. No second L1 lookup either way.
@@ -71,15 +55,15 @@ export class L2Reader {
   }
 
   #l2Miss(key: string, found: Found | undefined): Found | undefined {
-    this.#counters.l2Misses++
-    if (this.#events.has('miss')) this.#events.emit('miss', { key, tier: 'l2' })
+    this.#parts.counters.l2Misses++
+    if (this.#parts.events.has('miss')) this.#parts.events.emit('miss', { key, tier: 'l2' })
     return found
   }
 
   /** Bytes for L1; `undefined` when an entry read through an older serializer does not fit the current one. */
   #reencode(value: unknown): Uint8Array | undefined {
     try {
-      return this.#codec.serializer.serialize(value)
+      return this.#parts.codec.serializer.serialize(value)
     } catch {
       return undefined
     }
@@ -88,7 +72,7 @@ export class L2Reader {
   /** Decodes an envelope; a corrupt one is deleted from L2, reported, and read as a miss. */
   async open(fullKey: string, bytes: Uint8Array, key: string): Promise<Found | undefined> {
     try {
-      return await this.#codec.open(bytes)
+      return await this.#parts.codec.open(bytes)
     } catch (error) {
       this.#parts.emitError(error, 'l2', 'decode', key)
       void this.#gateway.call('delete', (s) => s.delete(fullKey), key)
@@ -98,6 +82,6 @@ export class L2Reader {
 
   /** The value of an L1 entry: a private decode when it is kept as bytes, else the (frozen) value. */
   readL1Value(entry: L1Entry): unknown {
-    return entry.payload ? this.#codec.serializer.deserialize(entry.payload) : entry.value
+    return entry.payload ? this.#parts.codec.serializer.deserialize(entry.payload) : entry.value
   }
 }

@@ -1,12 +1,7 @@
-import type { Clock } from '../clock'
-import type { L1Tier } from '../contracts/l1'
-import type { Lock } from '../contracts/lock'
-import type { GuardedStore } from '../resilience/guarded-store'
 import type { CacheParts } from './cache-parts'
 import type { Found, L2Reader } from './l2-read'
 import { loadWithLock } from './lock-loader'
 import type { SetOptions } from './options'
-import type { StatsCounters } from './stats'
 import type { WritePath } from './write-path'
 
 /** The body of a `getOrSet` flight after an L1 miss: L2, then the loader (under the lock), with fail-safe. */
@@ -14,71 +9,61 @@ export class ReadThrough {
   readonly #parts: CacheParts
   readonly #reads: L2Reader
   readonly #writes: WritePath
-  readonly #l1: L1Tier | undefined
-  readonly #l2: GuardedStore | undefined
-  readonly #lock: Lock | undefined
-  readonly #now: Clock
-  readonly #counters: StatsCounters
 
   constructor(parts: CacheParts, reads: L2Reader, writes: WritePath) {
     this.#parts = parts
     this.#reads = reads
     this.#writes = writes
-    this.#l1 = parts.l1
-    this.#l2 = parts.l2
-    this.#lock = parts.lock
-    this.#now = parts.now
-    this.#counters = parts.counters
   }
 
   /** The fresh L2 value, else the loader's result (stored), else a stale value within grace if the loader failed. */
   async load(key: string, fullKey: string, loader: () => unknown, options: SetOptions): Promise<unknown> {
     const found = await this.#reads.read(fullKey, key)
-    if (found && found.meta.expiresAt > this.#now()) return found.value
+    if (found && found.meta.expiresAt > this.#parts.now()) return found.value
     const stale = found ?? this.#staleFromL1(key)
     try {
       // With L2 down the lock (usually on the same server) would only add a timeout to every load.
-      if (this.#lock && this.#l2?.breaker.state !== 'open')
+      if (this.#parts.lock && this.#parts.l2?.breaker.state !== 'open')
         return await this.#loadWithLock(key, fullKey, loader, options)
       return await this.#loadAndStore(key, loader, options)
     } catch (error) {
-      if (stale && stale.meta.staleUntil > this.#now()) {
-        this.#counters.staleServed++
+      if (stale && stale.meta.staleUntil > this.#parts.now()) {
+        this.#parts.counters.staleServed++
         this.#parts.emitError(error, 'loader', 'getOrSet', key)
         return stale.value
       }
       throw error
     } finally {
-      this.#counters.misses++
+      this.#parts.counters.misses++
     }
   }
 
   #staleFromL1(key: string): Found | undefined {
-    const entry = this.#l1?.get(key)
+    const entry = this.#parts.l1?.get(key)
     return entry ? { value: this.#reads.readL1Value(entry), meta: entry } : undefined
   }
 
   async #loadAndStore(key: string, loader: () => unknown, options: SetOptions): Promise<unknown> {
-    this.#counters.loads++
+    this.#parts.counters.loads++
     const value = await loader()
     if (value === undefined) return undefined
     const prepared = this.#writes.prepare(key, value, options)
     await this.#writes.store([prepared])
-    const entry = this.#l1?.get(prepared.key)
+    const entry = this.#parts.l1?.get(prepared.key)
     return entry ? this.#reads.readL1Value(entry) : this.#parts.codec.serializer.deserialize(prepared.payload)
   }
 
   #loadWithLock(key: string, fullKey: string, loader: () => unknown, options: SetOptions): Promise<unknown> {
     const settings = this.#parts.options
     return loadWithLock({
-      lock: this.#lock!,
+      lock: this.#parts.lock!,
       lockKey: `${fullKey}:lock`,
       lockTtlMs: settings.lockTtlMs,
       lockWaitMs: settings.lockWaitMs,
       commandTimeoutMs: settings.commandTimeoutMs,
       readFresh: async () => {
         const found = await this.#reads.read(fullKey, key)
-        return found && found.meta.expiresAt > this.#now() ? found : undefined
+        return found && found.meta.expiresAt > this.#parts.now() ? found : undefined
       },
       load: () => this.#loadAndStore(key, loader, options),
       onError: (error, operation) => this.#parts.emitError(error, 'lock', operation, key),

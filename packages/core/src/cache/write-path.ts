@@ -1,16 +1,11 @@
-import type { Clock } from '../clock'
-import type { Codec, EntryMeta } from '../contracts/codec'
-import type { L1Entry, L1Tier } from '../contracts/l1'
+import type { EntryMeta } from '../contracts/codec'
+import type { L1Entry } from '../contracts/l1'
 import type { StoreEntry } from '../contracts/store'
-import type { GuardedStore } from '../resilience/guarded-store'
 import type { BusLink } from './bus-link'
 import type { CacheParts } from './cache-parts'
 import { buildL1Entry, type PreparedWrite, prepareWrite, remainingTtlMs } from './entry'
-import type { CacheEvents, TypedEmitter } from './events'
 import type { L2Gateway } from './l2-gateway'
 import type { SetOptions } from './options'
-import type { PendingWrites } from './pending-writes'
-import type { StatsCounters } from './stats'
 
 const returnTrue = (): true => true
 
@@ -19,47 +14,31 @@ export class WritePath {
   readonly #parts: CacheParts
   readonly #gateway: L2Gateway
   readonly #bus: BusLink
-  readonly #prefix: string
-  readonly #l1: L1Tier | undefined
-  readonly #l2: GuardedStore | undefined
-  readonly #codec: Codec
-  readonly #now: Clock
-  readonly #counters: StatsCounters
-  readonly #events: TypedEmitter<CacheEvents>
-  readonly #pending: PendingWrites
 
   constructor(parts: CacheParts, gateway: L2Gateway, bus: BusLink) {
     this.#parts = parts
     this.#gateway = gateway
     this.#bus = bus
-    this.#prefix = parts.prefix
-    this.#l1 = parts.l1
-    this.#l2 = parts.l2
-    this.#codec = parts.codec
-    this.#now = parts.now
-    this.#counters = parts.counters
-    this.#events = parts.events
-    this.#pending = parts.pending
   }
 
   /** Validates TTL and tags and serializes `value`; throws a `ValidationError` before anything is written. */
   prepare(key: string, value: unknown, options: SetOptions): PreparedWrite {
-    return prepareWrite(key, this.#prefix + key, value, options, {
-      serializer: this.#codec.serializer,
+    return prepareWrite(key, this.#parts.prefix + key, value, options, {
+      serializer: this.#parts.codec.serializer,
       settings: this.#parts.options,
-      now: this.#now(),
+      now: this.#parts.now(),
     })
   }
 
   /** Writes L2 (one round trip for many) then L1, and tells other instances to drop their copy. */
   async store(items: PreparedWrite[]): Promise<void> {
-    if (this.#l2) await this.#storeL2(items)
-    const emitSet = this.#events.has('set')
+    if (this.#parts.l2) await this.#storeL2(items)
+    const emitSet = this.#parts.events.has('set')
     for (const item of items) {
-      this.#counters.sets++
-      if (this.#l1)
-        this.setL1(item.key, this.#codec.serializer.deserialize(item.payload), item.payload, item.meta)
-      if (emitSet) this.#events.emit('set', { key: item.key, tier: 'l1' })
+      this.#parts.counters.sets++
+      if (this.#parts.l1)
+        this.setL1(item.key, this.#parts.codec.serializer.deserialize(item.payload), item.payload, item.meta)
+      if (emitSet) this.#parts.events.emit('set', { key: item.key, tier: 'l1' })
     }
     if (this.#parts.bus)
       this.#bus.publish({ kind: 'keys', origin: this.#parts.id, keys: items.map((i) => i.fullKey) })
@@ -72,7 +51,7 @@ export class WritePath {
       items.length === 1
         ? [await this.#seal(items[0]!)]
         : await Promise.all(items.map((item) => this.#seal(item)))
-    for (const e of entries) this.#pending.superseded(e.key)
+    for (const e of entries) this.#parts.pending.superseded(e.key)
     const ok = await this.#gateway.call('set', (s) =>
       (entries.length === 1
         ? s.set(entries[0]!.key, entries[0]!.value, entries[0]!.ttlMs)
@@ -80,60 +59,60 @@ export class WritePath {
       ).then(returnTrue),
     )
     if (ok === undefined) {
-      this.#counters.failedL2Writes += entries.length
+      this.#parts.counters.failedL2Writes += entries.length
       items.forEach((item, i) => {
         const { value } = entries[i]!
-        this.#pending.set(item.fullKey, {
+        this.#parts.pending.set(item.fullKey, {
           value,
           staleUntil: item.meta.staleUntil,
           at: item.meta.createdAt,
         })
       })
       this.#gateway.scheduleReplay()
-    } else if (this.#events.has('set')) {
-      for (const item of items) this.#events.emit('set', { key: item.key, tier: 'l2' })
+    } else if (this.#parts.events.has('set')) {
+      for (const item of items) this.#parts.events.emit('set', { key: item.key, tier: 'l2' })
     }
   }
 
   async #seal(item: PreparedWrite): Promise<StoreEntry> {
-    const value = await this.#codec.seal(item.payload, item.meta)
+    const value = await this.#parts.codec.seal(item.payload, item.meta)
     // L2 TTL covers the grace window, so fail-safe can still find the entry after expiry.
-    return { key: item.fullKey, value, ttlMs: remainingTtlMs(item.meta.staleUntil, this.#now()) }
+    return { key: item.fullKey, value, ttlMs: remainingTtlMs(item.meta.staleUntil, this.#parts.now()) }
   }
 
   /** Backfills L1; returns the entry built, or `undefined` when it is already stale (nothing stored). */
   setL1(key: string, value: unknown, payload: Uint8Array, meta: EntryMeta): L1Entry | undefined {
-    if (!this.#l1) return undefined
-    const now = this.#now()
+    if (!this.#parts.l1) return undefined
+    const now = this.#parts.now()
     if (meta.staleUntil <= now) return undefined
     const entry = buildL1Entry(key, value, payload, meta)
-    this.#l1.set(key, entry, remainingTtlMs(meta.staleUntil, now))
+    this.#parts.l1.set(key, entry, remainingTtlMs(meta.staleUntil, now))
     return entry
   }
 
   /** Removes `keys` from every tier (a failed L2 delete is kept as pending); resolves to how many existed. */
   async remove(fullKeys: string[], keys: readonly string[]): Promise<number> {
     let removed = 0
-    const now = this.#now()
+    const now = this.#parts.now()
     for (const key of keys) {
       // An expired L1 copy is already logically gone: it does not count as removed.
-      const fresh = (this.#l1?.get(key)?.expiresAt ?? 0) > now
-      if (this.#l1?.delete(key) && fresh) removed++
+      const fresh = (this.#parts.l1?.get(key)?.expiresAt ?? 0) > now
+      if (this.#parts.l1?.delete(key) && fresh) removed++
     }
-    if (this.#l2) {
-      const at = this.#now()
-      for (const k of fullKeys) this.#pending.superseded(k)
+    if (this.#parts.l2) {
+      const at = this.#parts.now()
+      for (const k of fullKeys) this.#parts.pending.superseded(k)
       const count = await this.#gateway.call('delete', (s) =>
         fullKeys.length === 1 ? s.delete(fullKeys[0]!).then(Number) : s.deleteMany(fullKeys),
       )
       // A delete that cannot reach L2 is replayed later, or the old value would come back.
       if (count === undefined) {
-        for (const k of fullKeys) this.#pending.set(k, { value: undefined, staleUntil: 0, at })
+        for (const k of fullKeys) this.#parts.pending.set(k, { value: undefined, staleUntil: 0, at })
         this.#gateway.scheduleReplay()
       } else removed = Math.max(count, removed)
     }
-    this.#counters.deletes += fullKeys.length
-    for (const key of keys) this.#events.emit('delete', { key, tier: this.#l2 ? 'l2' : 'l1' })
+    this.#parts.counters.deletes += fullKeys.length
+    for (const key of keys) this.#parts.events.emit('delete', { key, tier: this.#parts.l2 ? 'l2' : 'l1' })
     this.#bus.publish({ kind: 'keys', origin: this.#parts.id, keys: fullKeys })
     return removed
   }
