@@ -66,19 +66,9 @@ const roomy = new WeakMap<ArrayBufferLike, number>()
  * outside the JS heap and costs about 6x `encodeInto` on 100 KB, and the copy another 100 KB per write.
  */
 function utf8EncodeWithRoom(text: string): Uint8Array {
-  // Sized for ASCII (most JSON); other text is finished in a buffer sized for the worst case of the rest.
-  let out = new Uint8Array(ROOM_BEFORE + text.length + ROOM_AFTER)
-  let { read, written } = encoder.encodeInto(text, out.subarray(ROOM_BEFORE, ROOM_BEFORE + text.length))
-  if (read < text.length) {
-    const bigger = new Uint8Array(ROOM_BEFORE + written + (text.length - read) * 3 + ROOM_AFTER)
-    bigger.set(out.subarray(ROOM_BEFORE, ROOM_BEFORE + written), ROOM_BEFORE)
-    // encodeInto never splits a surrogate pair, so the rest starts on a whole character.
-    const rest = bigger.subarray(ROOM_BEFORE + written, bigger.length - ROOM_AFTER)
-    written += encoder.encodeInto(text.slice(read), rest).written
-    out = bigger
-  }
-  roomy.set(out.buffer, ROOM_BEFORE)
-  return new Uint8Array(out.buffer, ROOM_BEFORE, written)
+  const writer = new RoomyWriter(text.length)
+  writer.text(text)
+  return writer.finish()
 }
 
 /**
@@ -91,4 +81,65 @@ export function claimRoom(bytes: Uint8Array, before: number, after: number): boo
   if (before > start || bytes.buffer.byteLength - start - bytes.length < after) return false
   roomy.delete(bytes.buffer)
   return true
+}
+
+/**
+ * Writes bytes and UTF-8 texts one after another into one buffer with room around the result, like
+ * the long texts of {@link utf8EncodeShort}: the envelope then goes around it without a copy.
+ */
+export class RoomyWriter {
+  #buffer: Uint8Array
+  #end = ROOM_BEFORE
+
+  /** `expected`: the likely byte length (ASCII texts); the buffer grows past it when needed. */
+  constructor(expected: number) {
+    this.#buffer = new Uint8Array(ROOM_BEFORE + expected + ROOM_AFTER)
+  }
+
+  byte(value: number): void {
+    this.#reserve(1)
+    this.#buffer[this.#end++] = value
+  }
+
+  /** Big-endian, as the envelope's own fields. */
+  uint32(value: number): void {
+    this.#reserve(4)
+    const at = this.#end
+    this.#buffer[at] = value >>> 24
+    this.#buffer[at + 1] = value >>> 16
+    this.#buffer[at + 2] = value >>> 8
+    this.#buffer[at + 3] = value
+    this.#end += 4
+  }
+
+  /** Writes `text` as UTF-8 and returns its byte length. */
+  text(text: string): number {
+    this.#reserve(text.length)
+    const start = this.#end
+    const first = encoder.encodeInto(text, this.#buffer.subarray(start, this.#buffer.length - ROOM_AFTER))
+    let written = first.written
+    if (first.read < text.length) {
+      this.#end = start + written
+      this.#reserve((text.length - first.read) * 3)
+      // encodeInto never splits a surrogate pair, so the rest starts on a whole character.
+      const rest = this.#buffer.subarray(this.#end, this.#buffer.length - ROOM_AFTER)
+      written += encoder.encodeInto(text.slice(first.read), rest).written
+    }
+    this.#end = start + written
+    return written
+  }
+
+  /** The bytes written, with their room claimable once through {@link claimRoom}. */
+  finish(): Uint8Array {
+    roomy.set(this.#buffer.buffer, ROOM_BEFORE)
+    return new Uint8Array(this.#buffer.buffer, ROOM_BEFORE, this.#end - ROOM_BEFORE)
+  }
+
+  #reserve(bytes: number): void {
+    const needed = this.#end + bytes + ROOM_AFTER
+    if (needed <= this.#buffer.length) return
+    const bigger = new Uint8Array(Math.max(needed, this.#buffer.length * 2))
+    bigger.set(this.#buffer.subarray(0, this.#end))
+    this.#buffer = bigger
+  }
 }
