@@ -1,4 +1,4 @@
-import type { Lock } from '../contracts/lock'
+import type { Lock, Release } from '../contracts/lock'
 import { withTimeout } from '../resilience/with-timeout'
 
 /** What a cross-process load needs from the cache. */
@@ -10,22 +10,26 @@ export interface LockedLoad {
   commandTimeoutMs: number
   /** The fresh value from L2, or `undefined`. */
   readFresh(): Promise<{ value: unknown } | undefined>
-  /** Runs the loader and stores its result. */
-  load(): Promise<unknown>
-  onError(error: unknown, operation: 'acquire' | 'release'): void
+  /** Runs the loader and stores its result; calls `stored` (if given) as soon as L2 holds the value. */
+  load(stored?: () => void): Promise<unknown>
+  onError(error: unknown, operation: 'acquire' | 'release' | 'wait'): void
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+const noop = () => {}
+/** Slack over a wait's own bound before the cache stops trusting the lock to keep it. */
+const WAIT_SLACK_MS = 50
 
 /**
- * Cross-process single flight: the lock holder re-checks L2 and loads; the others poll L2 until the
- * value lands, and load themselves after `lockWaitMs`. A lock that cannot be reached never blocks a load.
+ * Cross-process single flight: the lock holder re-checks L2 and loads; the others wait for the release
+ * (when the lock can tell) or the next poll, then read L2, and load themselves after `lockWaitMs`.
+ * A lock that cannot be reached never blocks a load.
  */
 export async function loadWithLock(job: LockedLoad): Promise<unknown> {
   const started = Date.now()
   const deadline = started + job.lockWaitMs
   for (;;) {
-    let release: (() => Promise<boolean>) | undefined
+    let release: Release | undefined
     try {
       release = await withTimeout(
         job.lock.acquire(job.lockKey, job.lockTtlMs),
@@ -36,22 +40,48 @@ export async function loadWithLock(job: LockedLoad): Promise<unknown> {
       job.onError(error, 'acquire')
       return job.load()
     }
-    if (release) {
-      try {
-        const again = await job.readFresh()
-        return again ? again.value : await job.load()
-      } finally {
-        await withTimeout(release(), job.commandTimeoutMs, 'lock release').catch((error) =>
-          job.onError(error, 'release'),
-        )
-      }
-    }
+    if (release) return holdAndLoad(job, release)
     // Poll at an eighth of the time waited so far (2-50 ms): a short load is noticed within a few ms
-    // of the holder's write (the bench's W4 across two processes), a long one costs few polls. One
+    // of the holder's write even when no release notice arrives, a long one costs few polls. One
     // waiter per key per process polls, thanks to the in-process single flight.
-    await sleep(Math.min(50, Math.max(2, (Date.now() - started) / 8)))
+    await pause(job, Math.min(50, Math.max(2, (Date.now() - started) / 8)))
     const found = await job.readFresh()
     if (found) return found.value
     if (Date.now() >= deadline) return job.load()
   }
+}
+
+async function holdAndLoad(job: LockedLoad, release: Release): Promise<unknown> {
+  let released: Promise<void> | undefined
+  // Released once L2 holds the value, not after the L1 backfill: waiters woken by the release find the
+  // value, and the backfill overlaps the round trip.
+  const releaseOnce = () => {
+    released ??= withTimeout(release(), job.commandTimeoutMs, 'lock release').then(noop, (error) =>
+      job.onError(error, 'release'),
+    )
+    return released
+  }
+  try {
+    const again = await job.readFresh()
+    return again ? again.value : await job.load(releaseOnce)
+  } finally {
+    await releaseOnce()
+  }
+}
+
+/** Sleeps `ms`, or less when the lock reports that the holder released the key. */
+async function pause(job: LockedLoad, ms: number): Promise<void> {
+  const { lock } = job
+  if (typeof lock.waitForRelease !== 'function') return sleep(ms)
+  const begun = Date.now()
+  let woken = false
+  try {
+    woken = await withTimeout(lock.waitForRelease(job.lockKey, ms), ms + WAIT_SLACK_MS, 'lock wait')
+  } catch (error) {
+    job.onError(error, 'wait')
+  }
+  if (woken === true) return
+  // A lock that gives up early must not turn the poll into a busy loop.
+  const left = ms - (Date.now() - begun)
+  if (left >= 1) await sleep(left)
 }

@@ -18,7 +18,8 @@ export class ReadThrough {
 
   /** The fresh L2 value, else the loader's result (stored), else a stale value within grace if the loader failed. */
   async load(key: string, fullKey: string, loader: () => unknown, options: SetOptions): Promise<unknown> {
-    const found = await this.#reads.read(fullKey, key)
+    // Without L2 nothing is awaited before the loader, so it starts within the first caller's call.
+    const found = this.#parts.l2 ? await this.#reads.read(fullKey, key) : undefined
     if (found && found.meta.expiresAt > this.#parts.now()) return found.value
     const stale = found ?? this.#staleFromL1(key)
     try {
@@ -43,12 +44,17 @@ export class ReadThrough {
     return entry ? { value: this.#reads.readL1Value(entry), meta: entry } : undefined
   }
 
-  async #loadAndStore(key: string, loader: () => unknown, options: SetOptions): Promise<unknown> {
+  async #loadAndStore(
+    key: string,
+    loader: () => unknown,
+    options: SetOptions,
+    stored?: () => void,
+  ): Promise<unknown> {
     this.#parts.counters.loads++
     const value = await loader()
     if (value === undefined) return undefined
     const prepared = this.#writes.prepare(key, value, options)
-    await this.#writes.store([prepared])
+    await this.#writes.store([prepared], stored)
     const entry = this.#parts.l1?.get(prepared.key)
     return entry ? this.#reads.readL1Value(entry) : this.#parts.codec.serializer.deserialize(prepared.payload)
   }
@@ -65,7 +71,7 @@ export class ReadThrough {
         const found = await this.#reads.read(fullKey, key)
         return found && found.meta.expiresAt > this.#parts.now() ? found : undefined
       },
-      load: () => this.#loadAndStore(key, loader, options),
+      load: (stored) => this.#loadAndStore(key, loader, options, stored),
       onError: (error, operation) => this.#parts.emitError(error, 'lock', operation, key),
     })
   }

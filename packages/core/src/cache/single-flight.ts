@@ -51,11 +51,19 @@ export class SingleFlight<T> {
   run(key: string, work: () => Promise<T>): Promise<T> {
     const existing = this.join(key)
     if (existing) return existing
-    // Registered before `work` starts, so even a synchronous throw cannot leave a stale entry behind.
-    const promise = Promise.resolve()
-      .then(work)
-      .finally(() => this.#inFlight.delete(key))
+    // `work` starts now, not a microtask later: its first L2 read (or the loader's timer) runs while the
+    // rest of a stampede is still calling. Registered first, so a caller that `work` reaches synchronously
+    // joins it, and a synchronous throw still settles it.
+    let start!: (result: Promise<T>) => void
+    const promise = new Promise<T>((resolve) => {
+      start = resolve
+    }).finally(() => this.#inFlight.delete(key))
     this.#inFlight.set(key, promise)
+    try {
+      start(work())
+    } catch (error) {
+      start(Promise.reject(error))
+    }
     return promise
   }
 

@@ -30,9 +30,13 @@ export class WritePath {
     })
   }
 
-  /** Writes L2 (one round trip for many) then L1, and tells other instances to drop their copy. */
-  async store(items: PreparedWrite[]): Promise<void> {
+  /**
+   * Writes L2 (one round trip for many) then L1, and tells other instances to drop their copy.
+   * `afterL2` runs between the two (a lock holder releases there, so waiters find the value).
+   */
+  async store(items: PreparedWrite[], afterL2?: () => void): Promise<void> {
     if (this.#parts.l2) await this.#storeL2(items)
+    afterL2?.()
     const emitSet = this.#parts.events.has('set')
     for (const item of items) {
       this.#parts.counters.sets++
