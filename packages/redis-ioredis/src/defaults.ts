@@ -43,3 +43,15 @@ export const TRACKING_BUS_DEFAULTS = {
   /** @default 5000 ms between PINGs on the tracking connection */
   healthCheckIntervalMs: 5_000,
 } as const
+
+/** Defaults of `redisLock`. */
+export const LOCK_DEFAULTS = {
+  /** @default true: releases are announced on a channel and waiters listen on one extra connection */
+  wakeOnRelease: true,
+  /** @default 'cache:lock:released' */
+  channel: 'cache:lock:released',
+  /** @default 'cache-lock' (CLIENT SETNAME of the subscriber connection) */
+  connectionName: 'cache-lock',
+  /** @default 5000 ms between PINGs on the subscriber; one left unanswered that long forces a reconnect */
+  healthCheckIntervalMs: 5_000,
+} as const

@@ -1,18 +1,81 @@
 import { randomUUID } from 'node:crypto'
 import { InfrastructureError, type Lock, type Release, ValidationError } from '@cache/core'
 import { type ConnectionHandle, openConnection, type RedisConnection } from './connection'
+import { LOCK_DEFAULTS } from './defaults'
 import { toInfrastructureError } from './redis-errors'
+import { SubscriberLink } from './subscriber-link'
 
 /** Deletes the key only while it still holds our token, so a late release never frees someone else's lock. */
 const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
+/** As {@link RELEASE_SCRIPT}, and announces the release (the key) on the channel `ARGV[2]`. */
+const RELEASE_AND_PUBLISH_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) redis.call('publish', ARGV[2], KEYS[1]) return 1 else return 0 end`
 
-/** A distributed mutex: `SET key token NX PX ttl` to take it, a compare-and-delete script to release it. */
+/** Options of {@link redisLock}. */
+export interface RedisLockOptions {
+  /**
+   * Announce each release on a pub/sub channel and listen to it on one extra connection, so waiting
+   * `getOrSet` callers re-read Redis the moment the holder releases instead of at their next poll.
+   * Off: no extra connection, waiters poll only. @default true
+   */
+  wakeOnRelease?: boolean
+  /** Channel of the release notices; every lock that shares keys must use the same. @default 'cache:lock:released' */
+  channel?: string
+  /** Name of the subscriber connection (CLIENT SETNAME). @default 'cache-lock' */
+  connectionName?: string
+  /** PING period on the subscriber; an unanswered PING forces a reconnect. @default 5000 */
+  healthCheckIntervalMs?: number
+}
+
+interface Waiter {
+  wake: (released: boolean) => void
+}
+
+/**
+ * A distributed mutex: `SET key token NX PX ttl` to take it, a compare-and-delete script to release it.
+ * With `wakeOnRelease` (the default) the release script also publishes the key, and `waitForRelease`
+ * resolves on that notice; a lost notice only costs the caller's own timeout.
+ */
 export class RedisLock implements Lock {
   readonly #handle: ConnectionHandle
+  readonly #channel: string | undefined
+  readonly #link: SubscriberLink | undefined
+  /** Waiters per lock key; one listener on the connection serves them all. */
+  readonly #waiters = new Map<string, Set<Waiter>>()
   #closed = false
 
-  constructor(connection: RedisConnection) {
+  constructor(connection: RedisConnection, options: RedisLockOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError('redisLock expects an options object', 'INVALID_OPTION')
+    }
+    const wake = options.wakeOnRelease ?? LOCK_DEFAULTS.wakeOnRelease
+    if (typeof wake !== 'boolean') {
+      throw new ValidationError(
+        `redisLock option wakeOnRelease must be a boolean, got ${String(wake)}`,
+        'INVALID_OPTION',
+      )
+    }
+    const channel = nonEmpty('channel', options.channel ?? LOCK_DEFAULTS.channel)
+    const connectionName = nonEmpty('connectionName', options.connectionName ?? LOCK_DEFAULTS.connectionName)
+    const healthCheckIntervalMs = positive(
+      'healthCheckIntervalMs',
+      options.healthCheckIntervalMs ?? LOCK_DEFAULTS.healthCheckIntervalMs,
+    )
     this.#handle = openConnection('redisLock', connection)
+    if (!wake) return
+    this.#channel = channel
+    // Subscribed from the start: a waiter that had to subscribe first would miss a release in that gap.
+    this.#link = new SubscriberLink(this.#handle.client, {
+      connectionName,
+      healthCheckIntervalMs,
+      setup: async (sub) => {
+        await sub.subscribe(channel)
+      },
+      onMessage: (from, payload) => {
+        if (Buffer.isBuffer(payload) && from.toString() === channel) this.#wake(payload.toString(), true)
+      },
+      // Notices sent while the subscriber was away are lost: let every waiter look now.
+      onReset: () => this.#wakeAll(true),
+    })
   }
 
   /** A release function when `key` was free, `undefined` when someone holds it; rejects when offline. */
@@ -41,15 +104,79 @@ export class RedisLock implements Lock {
     }
   }
 
-  /** Closes the connection when the lock opened it. Idempotent. */
+  /**
+   * Resolves `true` when a release of `key` is announced (by any `redisLock` on the same channel), `false`
+   * after `timeoutMs` without one, at once when `wakeOnRelease` is off or the lock is closed. Rejects
+   * only on invalid arguments (`ValidationError`). Expiry of a holder's TTL is not announced: callers keep polling as well.
+   */
+  waitForRelease(key: string, timeoutMs: number): Promise<boolean> {
+    if (typeof key !== 'string' || key.length === 0)
+      return Promise.reject(
+        new ValidationError('redisLock waitForRelease expects a non-empty key', 'INVALID_KEY'),
+      )
+    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs))
+      return Promise.reject(
+        new ValidationError(
+          `redisLock waitForRelease expects a number of milliseconds, got ${String(timeoutMs)}`,
+          'INVALID_TTL',
+        ),
+      )
+    if (this.#closed || !this.#link || !(timeoutMs > 0)) return Promise.resolve(false)
+    return new Promise<boolean>((resolve) => {
+      let waiters = this.#waiters.get(key)
+      if (!waiters) {
+        waiters = new Set()
+        this.#waiters.set(key, waiters)
+      }
+      const set = waiters
+      const waiter: Waiter = {
+        wake: (released) => {
+          clearTimeout(timer)
+          resolve(released)
+        },
+      }
+      const timer = setTimeout(() => {
+        set.delete(waiter)
+        if (set.size === 0 && this.#waiters.get(key) === set) this.#waiters.delete(key)
+        resolve(false)
+      }, timeoutMs)
+      set.add(waiter)
+    })
+  }
+
+  /** Number of `waitForRelease` calls in progress (for tests and diagnostics). */
+  get waiting(): number {
+    let count = 0
+    for (const waiters of this.#waiters.values()) count += waiters.size
+    return count
+  }
+
+  /** Ends pending waits (`false`), closes the subscriber and the connection the lock opened. Idempotent. */
   async close(): Promise<void> {
+    if (this.#closed) return
     this.#closed = true
+    this.#wakeAll(false)
+    this.#link?.close()
     await this.#handle.close()
+  }
+
+  #wake(key: string, released: boolean): void {
+    const waiters = this.#waiters.get(key)
+    if (!waiters) return
+    this.#waiters.delete(key)
+    for (const waiter of waiters) waiter.wake(released)
+  }
+
+  #wakeAll(released: boolean): void {
+    for (const key of [...this.#waiters.keys()]) this.#wake(key, released)
   }
 
   async #release(key: string, token: string): Promise<boolean> {
     try {
-      return (await this.#handle.client.eval(RELEASE_SCRIPT, 1, key, token)) === 1
+      const reply = this.#channel
+        ? await this.#handle.client.eval(RELEASE_AND_PUBLISH_SCRIPT, 1, key, token, this.#channel)
+        : await this.#handle.client.eval(RELEASE_SCRIPT, 1, key, token)
+      return reply === 1
     } catch (error) {
       throw toInfrastructureError(error, 'redisLock release', this.#handle)
     }
@@ -57,6 +184,26 @@ export class RedisLock implements Lock {
 }
 
 /** Creates a {@link RedisLock} from `{ url }` or `{ client }`. */
-export function redisLock(connection: RedisConnection): RedisLock {
-  return new RedisLock(connection)
+export function redisLock(connection: RedisConnection, options?: RedisLockOptions): RedisLock {
+  return new RedisLock(connection, options)
+}
+
+function nonEmpty(option: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ValidationError(
+      `redisLock option ${option} must be a non-empty string, got ${String(value)}`,
+      'INVALID_OPTION',
+    )
+  }
+  return value
+}
+
+function positive(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new ValidationError(
+      `redisLock option ${option} must be a positive integer of milliseconds, got ${String(value)}`,
+      'INVALID_OPTION',
+    )
+  }
+  return value
 }

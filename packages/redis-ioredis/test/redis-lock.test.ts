@@ -1,9 +1,9 @@
-import { InfrastructureError, ValidationError } from '@cache/core'
+import { createCache, InfrastructureError, type Store, ValidationError } from '@cache/core'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
-import { redisLock } from '../src/index'
+import { type RedisLockOptions, redisLock, redisStore } from '../src/index'
 import { startTcpProxy } from './helpers/tcp-proxy'
-import { uniquePrefix } from './helpers/wait-for'
+import { uniquePrefix, waitFor } from './helpers/wait-for'
 
 const URL = 'redis://127.0.0.1:6379'
 const prefix = uniquePrefix('lock')
@@ -15,8 +15,8 @@ afterEach(async () => {
 // Every test releases its locks, so nothing is left behind on the shared Redis.
 afterAll(() => raw.disconnect())
 
-function lock(source: Parameters<typeof redisLock>[0] = { url: URL }) {
-  const created = redisLock(source)
+function lock(source: Parameters<typeof redisLock>[0] = { url: URL }, options?: RedisLockOptions) {
+  const created = redisLock(source, options)
   cleanups.push(() => created.close())
   return created
 }
@@ -93,5 +93,219 @@ describe('redisLock', () => {
     await expect(a.acquire(`${prefix}:v`, 0)).rejects.toBeInstanceOf(ValidationError)
     await expect(a.acquire(`${prefix}:v`, Number.NaN)).rejects.toBeInstanceOf(ValidationError)
     expect(() => redisLock({ url: 'http://x' })).toThrow(ValidationError)
+  })
+})
+
+/** Subscribers of `channel` on the shared Redis. */
+async function subscribers(channel: string): Promise<number> {
+  const reply = (await raw.pubsub('NUMSUB', channel)) as [string, number]
+  return Number(reply[1])
+}
+
+/** Locks on a channel of their own, each subscribed before it is returned. */
+async function wakingLocks(name: string, count: number, options: RedisLockOptions = {}) {
+  const channel = `${prefix}:${name}:released`
+  const locks = Array.from({ length: count }, () => lock({ url: URL }, { channel, ...options }))
+  await waitFor(async () => (await subscribers(channel)) === count, `${count} lock subscribers`)
+  return { channel, locks }
+}
+
+describe('redisLock release notices', () => {
+  test('waitForRelease resolves true when another lock releases the key', async () => {
+    const { locks } = await wakingLocks('wake', 2)
+    const [a, b] = locks as [ReturnType<typeof lock>, ReturnType<typeof lock>]
+    const key = `${prefix}:wake`
+    const release = await a.acquire(key, 5_000)
+    const waiting = b.waitForRelease(key, 4_000)
+    const other = b.waitForRelease(`${prefix}:other-key`, 100)
+    expect(b.waiting).toBe(2)
+    expect(await release!()).toBe(true)
+    expect(await waiting).toBe(true)
+    // A release of one key wakes only that key's waiters.
+    expect(await other).toBe(false)
+    expect(b.waiting).toBe(0)
+  })
+
+  test('a release nobody announces (DEL, a lock with wakeOnRelease off) leaves waiters to their timeout', async () => {
+    const { channel, locks } = await wakingLocks('silent', 1)
+    const waiter = locks[0]!
+    const quiet = lock({ url: URL }, { channel, wakeOnRelease: false })
+    const key = `${prefix}:silent`
+    const release = await quiet.acquire(key, 5_000)
+    const waiting = waiter.waitForRelease(key, 150)
+    expect(await release!()).toBe(true)
+    expect(await waiting).toBe(false)
+    await waiter.acquire(key, 5_000)
+    const deleted = waiter.waitForRelease(key, 150)
+    await raw.del(key)
+    expect(await deleted).toBe(false)
+    // wakeOnRelease off: no subscriber connection, and a wait gives up at once.
+    expect(await subscribers(channel)).toBe(1)
+    expect(await quiet.waitForRelease(key, 60_000)).toBe(false)
+  })
+
+  test('close() ends pending waits and drops the subscription', async () => {
+    const { channel, locks } = await wakingLocks('close', 1)
+    const a = locks[0]!
+    const waiting = a.waitForRelease(`${prefix}:close`, 60_000)
+    await a.close()
+    expect(await waiting).toBe(false)
+    expect(a.waiting).toBe(0)
+    expect(await a.waitForRelease(`${prefix}:close`, 60_000)).toBe(false)
+    await waitFor(async () => (await subscribers(channel)) === 0, 'the subscriber to go')
+  })
+
+  test('a killed subscriber connection wakes its waiters, resubscribes, and wakes on release again', async () => {
+    const connectionName = `${prefix}:killed`.replaceAll(':', '-')
+    const { channel, locks } = await wakingLocks('killed', 2, { connectionName })
+    const [a, b] = locks as [ReturnType<typeof lock>, ReturnType<typeof lock>]
+    const key = `${prefix}:killed`
+    const release = await a.acquire(key, 5_000)
+    const waiting = b.waitForRelease(key, 60_000)
+    const mine = String(await raw.client('LIST'))
+      .split('\n')
+      .filter((line) => line.includes(` name=${connectionName} `))
+    expect(mine).toHaveLength(2)
+    for (const line of mine) await raw.client('KILL', 'ID', /\bid=(\d+)/.exec(line)![1]!)
+    // Notices sent while it was away are lost, so the resubscribed link wakes every waiter to look.
+    expect(await waiting).toBe(true)
+    await waitFor(async () => (await subscribers(channel)) === 2, 'both locks to resubscribe')
+    const again = b.waitForRelease(key, 60_000)
+    expect(await release!()).toBe(true)
+    expect(await again).toBe(true)
+  })
+
+  test('with Redis unreachable a wait ends at its timeout', async () => {
+    const link = await startTcpProxy(7121)
+    cleanups.push(() => link.close())
+    const channel = `${prefix}:offline:released`
+    const a = lock({ url: link.url }, { channel })
+    await waitFor(async () => (await subscribers(channel)) === 1, 'the subscriber')
+    for (const mode of ['freeze', 'refuse'] as const) {
+      await link.cut(mode)
+      expect(await a.waitForRelease(`${prefix}:offline`, 100)).toBe(false)
+      expect(a.waiting).toBe(0)
+      await link.restore()
+    }
+  })
+
+  test('validates waitForRelease arguments and its options', async () => {
+    const a = lock({ url: URL }, { wakeOnRelease: false })
+    await expect(a.waitForRelease('', 10)).rejects.toBeInstanceOf(ValidationError)
+    await expect(a.waitForRelease(`${prefix}:v`, Number.NaN)).rejects.toBeInstanceOf(ValidationError)
+    expect(() => redisLock({ url: URL }, { channel: '' })).toThrow(ValidationError)
+    expect(() => redisLock({ url: URL }, { wakeOnRelease: 'yes' as unknown as boolean })).toThrow(
+      ValidationError,
+    )
+    expect(() => redisLock({ url: URL }, { healthCheckIntervalMs: 0 })).toThrow(ValidationError)
+    expect(() => redisLock({ url: URL }, null as unknown as RedisLockOptions)).toThrow(ValidationError)
+  })
+})
+
+/** A store that counts its reads. */
+function countingReads(inner: Store) {
+  const counts = { reads: 0 }
+  const store: Store = {
+    name: inner.name,
+    capabilities: inner.capabilities,
+    get: (key) => {
+      counts.reads++
+      return inner.get(key)
+    },
+    getMany: (keys) => inner.getMany(keys),
+    set: (key, value, ttlMs) => inner.set(key, value, ttlMs),
+    setMany: (entries) => inner.setMany(entries),
+    delete: (key) => inner.delete(key),
+    deleteMany: (keys) => inner.deleteMany(keys),
+    clear: (prefix) => inner.clear(prefix),
+    keys: (prefix) => inner.keys(prefix),
+    ping: () => inner.ping(),
+    close: () => inner.close(),
+  }
+  return Object.assign(store, { counts })
+}
+
+describe('getOrSet across two caches with redisLock', () => {
+  async function twoCaches(name: string, holderOptions: RedisLockOptions = {}) {
+    const { channel, locks } = await wakingLocks(name, 1)
+    const waiterLock = locks[0]!
+    const waiterStore = countingReads(redisStore({ url: URL }))
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const holderLock = lock({ url: URL }, { channel, ...holderOptions })
+    if (holderOptions.wakeOnRelease !== false)
+      await waitFor(async () => (await subscribers(channel)) === 2, 'the holder subscriber')
+    // Records how each wait of the waiter ends; `openOnLongWait` opens the loader's gate at the start of
+    // the first wait of 40 ms or more (after ~320 ms of waiting), so the release lands inside that wait.
+    const waits: { timeoutMs: number; woken?: boolean; readsBefore: number }[] = []
+    let openOnLongWait = false
+    const wait = waiterLock.waitForRelease.bind(waiterLock)
+    waiterLock.waitForRelease = (key, timeoutMs) => {
+      const record: (typeof waits)[number] = { timeoutMs, readsBefore: waiterStore.counts.reads }
+      waits.push(record)
+      if (openOnLongWait && timeoutMs >= 40) {
+        openOnLongWait = false
+        open()
+      }
+      return wait(key, timeoutMs).then((woken) => {
+        record.woken = woken
+        return woken
+      })
+    }
+    const namespace = `${prefix}:${name}`
+    const holder = await createCache({ store: redisStore({ url: URL }), lock: holderLock, namespace })
+    const waiter = await createCache({ store: waiterStore, lock: waiterLock, namespace, lockWait: '10s' })
+    cleanups.push(async () => {
+      await raw.del(`${namespace}:k`)
+      await Promise.all([holder.close(), waiter.close()])
+    })
+    let loads = 0
+    const loader = async () => {
+      loads++
+      await gate
+      return { v: name }
+    }
+    return {
+      holder,
+      waiter,
+      waiterStore,
+      waits,
+      loader,
+      open,
+      openOnLongWait: () => {
+        openOnLongWait = true
+      },
+      loads: () => loads,
+    }
+  }
+
+  test('the waiter reads Redis once more after the release, not at its next poll', async () => {
+    const t = await twoCaches('cache-wake')
+    const first = t.holder.getOrSet('k', t.loader)
+    // The holder is in its loader (the gate is shut) before the waiter asks.
+    await waitFor(async () => (await raw.exists(`${prefix}:cache-wake:k:lock`)) === 1, 'the lock')
+    t.openOnLongWait()
+    const second = t.waiter.getOrSet('k', t.loader)
+    expect(await first).toEqual({ v: 'cache-wake' })
+    expect(await second).toEqual({ v: 'cache-wake' })
+    expect(t.loads()).toBe(1)
+    // The wait in progress at the release ended with it, and the one read after it found the value.
+    const last = t.waits.at(-1)!
+    expect(last.timeoutMs).toBeGreaterThanOrEqual(40)
+    expect(last.woken).toBe(true)
+    expect(t.waiterStore.counts.reads).toBe(last.readsBefore + 1)
+  })
+
+  test('a holder that does not announce its release: the waiter still finds the value by polling', async () => {
+    const t = await twoCaches('cache-poll', { wakeOnRelease: false })
+    const first = t.holder.getOrSet('k', t.loader)
+    await waitFor(async () => (await raw.exists(`${prefix}:cache-poll:k:lock`)) === 1, 'the lock')
+    t.openOnLongWait()
+    const second = t.waiter.getOrSet('k', t.loader)
+    expect(await Promise.all([first, second])).toEqual([{ v: 'cache-poll' }, { v: 'cache-poll' }])
+    expect(t.loads()).toBe(1)
+    // No notice: every wait ran out, and the poll after the last one found the value.
+    expect(t.waits.length).toBeGreaterThan(1)
+    expect(t.waits.every((w) => w.woken === false)).toBe(true)
   })
 })
