@@ -6,7 +6,7 @@ import { type CacheEvents, createCache, InfrastructureError } from '@cache/core'
 import { memoryL1 } from '@cache/memory'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RedisStore, redisStore } from '../src/index'
+import { type RedisStore, redisLock, redisStore } from '../src/index'
 import { type RedisServer, startRedisServer, tempDir } from './helpers/redis-process'
 import { REDIS_URL } from './helpers/redis-url'
 
@@ -52,6 +52,13 @@ describe('AUTH and ACL users', () => {
         '+@keyspace',
         '-@dangerous',
         '+ping',
+        // Every key and command but no pub/sub channel, as Redis 7 sets up a new ACL user by default.
+        '--user',
+        'nochannels',
+        'on',
+        `>${APP_PASSWORD}`,
+        '~*',
+        '+@all',
       ],
     })
     authPort = server.port
@@ -108,6 +115,39 @@ describe('AUTH and ACL users', () => {
     expect(await store.getMany(['narrow:a', 'narrow:b'])).toEqual([undefined, undefined])
     // Outside its pattern Redis refuses; that is a plain INFRASTRUCTURE error, not an outage.
     await expect(store.get('other:a')).rejects.toMatchObject({ code: 'INFRASTRUCTURE' })
+  })
+
+  it('redisLock works for a user without channel permissions: releases succeed, waiters poll', async () => {
+    const url = `redis://nochannels:${APP_PASSWORD}@127.0.0.1:${authPort}`
+    const admin = new Redis({ port: authPort, host: '127.0.0.1', password: ADMIN_PASSWORD })
+    const [a, b] = [redisLock({ url }), redisLock({ url })]
+    try {
+      await expect(admin.publish('cache:lock:released', 'x')).resolves.toBe(0)
+      const release = await a.acquire('nochan:lock', 5_000)
+      const waiting = b.waitForRelease('nochan:lock', 100)
+      expect(await release!()).toBe(true)
+      expect(await admin.exists('nochan:lock')).toBe(0)
+      // PUBLISH and SUBSCRIBE are refused (NOPERM), so no notice: the wait runs out.
+      expect(await waiting).toBe(false)
+      const cache = async () =>
+        createCache({ store: open(url), lock: redisLock({ url }), namespace: 'nochan', lockWait: '10s' })
+      const [one, two] = await Promise.all([cache(), cache()])
+      let loads = 0
+      const loader = async () => {
+        loads++
+        await new Promise((resolve) => setTimeout(resolve, 30))
+        return 'polled'
+      }
+      expect(await Promise.all([one.getOrSet('k', loader), two.getOrSet('k', loader)])).toEqual([
+        'polled',
+        'polled',
+      ])
+      expect(loads).toBe(1)
+      await Promise.all([one.close(), two.close()])
+    } finally {
+      await Promise.all([a.close(), b.close()])
+      await admin.quit()
+    }
   })
 
   it('a wrong password is an InfrastructureError CONNECTION that never shows the password', async () => {
