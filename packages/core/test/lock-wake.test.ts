@@ -11,6 +11,7 @@ function mapLock(held: Map<string, number>, mode?: WaitMode) {
   const state = {
     log,
     waits: [] as (boolean | 'rejected')[],
+    timeouts: [] as number[],
     /** Resolves when the next `waitForRelease` has started. */
     nextWait: () => new Promise<void>((resolve) => (waitStarted = resolve)),
   }
@@ -37,6 +38,7 @@ function mapLock(held: Map<string, number>, mode?: WaitMode) {
   if (mode) {
     lock.waitForRelease = (key, timeoutMs) => {
       const record = (result: boolean | 'rejected') => state.waits.push(result)
+      state.timeouts.push(timeoutMs)
       queueMicrotask(waitStarted)
       if (mode === 'give-up-at-once') return Promise.resolve(false).finally(() => record(false))
       if (mode === 'reject')
@@ -119,6 +121,8 @@ describe('getOrSet with a lock that can announce releases', () => {
     expect(calls.count).toBe(1)
     // One wait, ended by the release; one read after it found the value.
     expect(waiterLock.waits).toEqual([true])
+    // It would have waited four poll intervals (4 x 2 ms) for the notice before polling anyway.
+    expect(waiterLock.timeouts).toEqual([8])
     expect(waiterStore.counts.reads).toBe(2)
     // The holder released only once the value was in L2.
     expect(holderLock.log).toEqual(['set', 'release'])

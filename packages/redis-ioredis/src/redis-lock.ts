@@ -105,7 +105,8 @@ export class RedisLock implements Lock {
 
   /**
    * Resolves `true` when a release of `key` is announced (by any `redisLock` on the same channel), `false`
-   * after `timeoutMs` without one, at once when `wakeOnRelease` is off or the lock is closed. Rejects
+   * after `timeoutMs` without one, and at once when no notice can arrive: `wakeOnRelease` off, the
+   * subscriber not (yet or again) subscribed, the lock closed. Rejects
    * only on invalid arguments (`ValidationError`). Expiry of a holder's TTL is not announced: callers keep polling as well.
    */
   waitForRelease(key: string, timeoutMs: number): Promise<boolean> {
@@ -120,7 +121,8 @@ export class RedisLock implements Lock {
           'INVALID_TTL',
         ),
       )
-    if (this.#closed || !this.#link || !(timeoutMs > 0)) return Promise.resolve(false)
+    // Not subscribed right now (starting, reconnecting, off): a notice could not arrive, so say so at once.
+    if (!this.listening || !(timeoutMs > 0)) return Promise.resolve(false)
     return new Promise<boolean>((resolve) => {
       let waiters = this.#waiters.get(key)
       if (!waiters) {
@@ -141,6 +143,11 @@ export class RedisLock implements Lock {
       }, timeoutMs)
       set.add(waiter)
     })
+  }
+
+  /** True while release notices can arrive: `wakeOnRelease` on and the subscriber subscribed. */
+  get listening(): boolean {
+    return !this.#closed && this.#link?.live === true
   }
 
   /** Number of `waitForRelease` calls in progress (for tests and diagnostics). */

@@ -29,6 +29,8 @@ export class SubscriberLink {
   #missedStart = false
   #pinging = false
   #closed = false
+  /** Set up on the current connection, which has not dropped since. */
+  #live = false
 
   constructor(client: RedisClient, options: SubscriberLinkOptions) {
     this.#options = options
@@ -55,6 +57,9 @@ export class SubscriberLink {
       if (!this.#closed) options.onMessage(channel, payload)
     })
     sub.on('ready', () => void this.#setUp())
+    sub.on('close', () => {
+      this.#live = false
+    })
     this.#healthCheck = setInterval(() => this.#ping(), options.healthCheckIntervalMs)
     this.#healthCheck.unref?.()
   }
@@ -67,6 +72,11 @@ export class SubscriberLink {
       this.#missedStart = true
       throw error
     }
+  }
+
+  /** True while messages can flow: set up, and the connection has not dropped since. */
+  get live(): boolean {
+    return this.#live && !this.#closed
   }
 
   close(): void {
@@ -83,6 +93,7 @@ export class SubscriberLink {
       return
     }
     if (this.#closed) return
+    this.#live = this.#sub.status === 'ready'
     const reset = this.#confirmed || this.#missedStart
     this.#confirmed = true
     this.#confirm()

@@ -175,18 +175,29 @@ describe('redisLock release notices', () => {
     expect(await again).toBe(true)
   })
 
-  test('with Redis unreachable a wait ends at its timeout', async () => {
+  test('with Redis unreachable a wait is bounded, and gives up at once while the subscriber is down', async () => {
     const link = await startTcpProxy(7121)
     cleanups.push(() => link.close())
     const channel = `${prefix}:offline:released`
     const a = lock({ url: link.url }, { channel })
-    await waitFor(async () => (await subscribers(channel)) === 1, 'the subscriber')
-    for (const mode of ['freeze', 'refuse'] as const) {
-      await link.cut(mode)
-      expect(await a.waitForRelease(`${prefix}:offline`, 100)).toBe(false)
-      expect(a.waiting).toBe(0)
-      await link.restore()
-    }
+    const b = lock({ url: URL }, { channel })
+    await waitFor(async () => (await subscribers(channel)) === 2, 'the subscribers')
+    expect(a.listening).toBe(true)
+    // A partition: the connection looks alive, so the wait runs to its timeout.
+    await link.cut('freeze')
+    expect(await a.waitForRelease(`${prefix}:offline`, 100)).toBe(false)
+    await link.restore()
+    // A dropped connection: no notice can arrive, so the wait says so at once (this would time out otherwise).
+    await link.cut('refuse')
+    await waitFor(() => !a.listening, 'the subscriber to drop')
+    expect(await a.waitForRelease(`${prefix}:offline`, 60_000)).toBe(false)
+    expect(a.waiting).toBe(0)
+    await link.restore()
+    await waitFor(() => a.listening, 'the subscriber to come back')
+    const release = await b.acquire(`${prefix}:offline`, 5_000)
+    const waiting = a.waitForRelease(`${prefix}:offline`, 60_000)
+    expect(await release!()).toBe(true)
+    expect(await waiting).toBe(true)
   })
 
   test('validates waitForRelease arguments and its options', async () => {

@@ -19,6 +19,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const noop = () => {}
 /** Slack over a wait's own bound before the cache stops trusting the lock to keep it. */
 const WAIT_SLACK_MS = 50
+/** How many poll intervals a waiter waits for a release notice before it polls anyway. */
+const NOTICE_WAIT_POLLS = 4
 
 /**
  * Cross-process single flight: the lock holder re-checks L2 and loads; the others wait for the release
@@ -42,9 +44,10 @@ export async function loadWithLock(job: LockedLoad): Promise<unknown> {
     }
     if (release) return holdAndLoad(job, release)
     // Poll at an eighth of the time waited so far (2-50 ms): a short load is noticed within a few ms
-    // of the holder's write even when no release notice arrives, a long one costs few polls. One
-    // waiter per key per process polls, thanks to the in-process single flight.
-    await pause(job, Math.min(50, Math.max(2, (Date.now() - started) / 8)))
+    // of the holder's write, a long one costs few polls. With release notices the poll only covers a
+    // lost notice and comes less often (see pause). One waiter per key per process polls, thanks to
+    // the in-process single flight.
+    await pause(job, Math.min(50, Math.max(2, (Date.now() - started) / 8)), deadline)
     const found = await job.readFresh()
     if (found) return found.value
     if (Date.now() >= deadline) return job.load()
@@ -69,19 +72,25 @@ async function holdAndLoad(job: LockedLoad, release: Release): Promise<unknown> 
   }
 }
 
-/** Sleeps `ms`, or less when the lock reports that the holder released the key. */
-async function pause(job: LockedLoad, ms: number): Promise<void> {
+/**
+ * Sleeps until the next poll, or less when the lock reports that the holder released the key. With
+ * notices, polling only covers a lost one, so the wait for the notice runs up to
+ * {@link NOTICE_WAIT_POLLS} poll intervals; a lock that cannot notify right now says so at once, and
+ * the cache then sleeps one interval as without the capability.
+ */
+async function pause(job: LockedLoad, pollMs: number, deadline: number): Promise<void> {
   const { lock } = job
-  if (typeof lock.waitForRelease !== 'function') return sleep(ms)
+  if (typeof lock.waitForRelease !== 'function') return sleep(pollMs)
   const begun = Date.now()
+  const waitMs = Math.max(pollMs, Math.min(pollMs * NOTICE_WAIT_POLLS, deadline - begun))
   let woken = false
   try {
-    woken = await withTimeout(lock.waitForRelease(job.lockKey, ms), ms + WAIT_SLACK_MS, 'lock wait')
+    woken = await withTimeout(lock.waitForRelease(job.lockKey, waitMs), waitMs + WAIT_SLACK_MS, 'lock wait')
   } catch (error) {
     job.onError(error, 'wait')
   }
   if (woken === true) return
   // A lock that gives up early must not turn the poll into a busy loop.
-  const left = ms - (Date.now() - begun)
+  const left = pollMs - (Date.now() - begun)
   if (left >= 1) await sleep(left)
 }
