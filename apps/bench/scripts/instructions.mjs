@@ -1,5 +1,7 @@
-// Counts machine instructions per hot L1 operation with valgrind (callgrind), ours against bare
-// lru-cache. Unlike ops/s, instruction counts do not move with the load of a shared machine.
+// Counts machine instructions and simulated cache misses per hot L1 operation with valgrind
+// (cachegrind, a 2 MB last-level cache like this machine's L2), ours against bare lru-cache. Unlike
+// ops/s, neither moves with the load of a shared machine. With the same instruction count, each extra
+// miss per op costs tens of ns: that is what separates a hot hit from bare lru-cache's (W1).
 // Usage: pnpm --filter @cache/bench instructions   (needs valgrind; runs the built packages)
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -14,9 +16,12 @@ if (variant) {
   const perOp = {}
   for (const name of variants) {
     // The difference between two run lengths cancels start-up and fill.
-    const [small, large] = [200_000, 1_200_000].map((n) => instructions(name, n))
-    perOp[name] = (large - small) / 1_000_000
-    console.log(`${name.padEnd(18)} ${perOp[name].toFixed(0)} instructions per op`)
+    const [small, large] = [200_000, 1_200_000].map((n) => counts(name, n))
+    perOp[name] = (large.instructions - small.instructions) / 1_000_000
+    const misses = (large.readMisses - small.readMisses) / 1_000_000
+    console.log(
+      `${name.padEnd(18)} ${perOp[name].toFixed(0)} instructions, ${misses.toFixed(2)} cache read misses per op`,
+    )
   }
   console.log(`get: ours / lru-cache = ${(perOp['ours get'] / perOp['lru get']).toFixed(2)}`)
   console.log(
@@ -24,17 +29,30 @@ if (variant) {
   )
 }
 
-function instructions(name, n) {
+function counts(name, n) {
   const run = spawnSync(
     'valgrind',
-    ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, here, name, String(n)],
+    [
+      '--tool=cachegrind',
+      '--cache-sim=yes',
+      '--LL=2097152,16,64',
+      '--cachegrind-out-file=/dev/null',
+      process.execPath,
+      // One GC thread and no concurrent compilers: the heap layout, hence the misses, repeat run to run.
+      '--single-threaded',
+      here,
+      name,
+      String(n),
+    ],
     { encoding: 'utf8' },
   )
-  const collected = /Collected : (\d+)/.exec(run.stderr ?? '')?.[1]
-  if (run.status !== 0 || collected === undefined) {
+  const number = (pattern) => Number(pattern.exec(run.stderr ?? '')?.[1]?.replaceAll(',', ''))
+  const instructions = number(/I\s+refs:\s+([\d,]+)/)
+  const readMisses = number(/LLd misses:\s+[\d,]+\s+\(\s*([\d,]+) rd/)
+  if (run.status !== 0 || Number.isNaN(instructions) || Number.isNaN(readMisses)) {
     throw new Error(`valgrind failed for ${name}: ${run.error?.message ?? run.stderr?.slice(-500)}`)
   }
-  return Number(collected)
+  return { instructions, readMisses }
 }
 
 async function runVariant(name, count) {
