@@ -49,7 +49,8 @@ for (const workload of workloads) {
   const targets = workload.targets.filter((t) => !targetFilter || targetFilter.includes(t))
   const raw: Record<string, { reps: Record<string, number>[]; errors: string[] }> = {}
   for (const t of targets) raw[t] = { reps: [], errors: [] }
-  for (let rep = 0; rep < reps; rep++) {
+  const workloadReps = quick ? reps : Math.max(reps, workload.minReps ?? 0)
+  for (let rep = 0; rep < workloadReps; rep++) {
     // Rotating the order spreads slow drift of a shared machine over every target.
     const order = targets.map((_, i) => targets[(i + rep) % targets.length]!)
     for (const target of order) {
@@ -62,7 +63,7 @@ for (const workload of workloads) {
       if (result.ok) raw[target]!.reps.push(result.metrics)
       else raw[target]!.errors.push(result.error)
       process.stderr.write(
-        `[${workload.id} rep ${rep + 1}/${reps}] ${target}: ${result.ok ? JSON.stringify(result.metrics, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v)) : `FAILED ${result.error.split('\n')[0]}`} (${ms} ms)\n`,
+        `[${workload.id} rep ${rep + 1}/${workloadReps}] ${target}: ${result.ok ? JSON.stringify(result.metrics, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v)) : `FAILED ${result.error.split('\n')[0]}`} (${ms} ms)\n`,
       )
     }
   }

@@ -81,7 +81,9 @@ export function markdown(report: BenchReport, workloads: readonly Workload[]): s
   ]
   for (const w of report.workloads) {
     const workload = workloads.find((x) => x.id === w.id)!
-    parts.push('', `### ${w.id}: ${w.title}`, '', workloadTable(workload, w.results))
+    const runs = Math.max(...Object.values(w.results).map((r) => r.reps.length + r.errors.length))
+    const note = runs > report.reps ? ` (median of ${runs} repetitions)` : ''
+    parts.push('', `### ${w.id}: ${w.title}${note}`, '', workloadTable(workload, w.results))
   }
   return parts.join('\n')
 }

@@ -40,6 +40,11 @@ export interface Workload {
   columns: readonly Column[]
   /** L1 capacity in entries. */
   l1Items: number
+  /**
+   * Full runs repeat this workload at least this often (each repetition is a fresh process). For
+   * workloads whose speed depends on where one process's heap happens to lay out its objects.
+   */
+  minReps?: number
   ours?: OursOptions
   run(context: RunContext): Promise<Record<string, number>>
 }
