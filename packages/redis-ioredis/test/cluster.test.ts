@@ -4,6 +4,7 @@ import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keySlot, redisBus, redisLock, redisStore, redisTrackingBus } from '../src/index'
 import { type RedisCluster, startRedisCluster } from './helpers/redis-cluster'
+import { waitFor } from './helpers/wait-for'
 
 // Three masters (and their cluster bus) on free ports of this package's test range, 7000-7099.
 const MASTERS = 3
@@ -150,6 +151,24 @@ describe('bus and lock on a Cluster client', () => {
     const again = await lock.acquire(keys[0]!, 5_000)
     expect(await again!()).toBe(true)
     await lock.close()
+    expect(client.status).toBe('ready')
+  })
+
+  it('wakes a waiter on release whichever master holds the lock key', async () => {
+    const channel = `${randomPrefix()}released`
+    const [holder, waiter] = [redisLock({ client }, { channel }), redisLock({ client }, { channel })]
+    try {
+      await waitFor(() => holder.listening && waiter.listening, 'both subscribers')
+      const p = randomPrefix()
+      for (const key of Array.from({ length: 6 }, (_, i) => `${p}wake-${i}`)) {
+        const release = await holder.acquire(key, 5_000)
+        const waiting = waiter.waitForRelease(key, 60_000)
+        expect(await release!()).toBe(true)
+        expect(await waiting).toBe(true)
+      }
+    } finally {
+      await Promise.all([holder.close(), waiter.close()])
+    }
     expect(client.status).toBe('ready')
   })
 })
