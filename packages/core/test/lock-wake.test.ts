@@ -193,4 +193,21 @@ describe('getOrSet with a lock that can announce releases', () => {
     expect(new Set(errors)).toEqual(new Set(['lock:wait']))
     await Promise.all([holder.close(), waiter.close()])
   })
+
+  it('a release that throws (instead of rejecting) is reported and the value still returned', async () => {
+    const lock: Lock = {
+      async acquire() {
+        return () => {
+          throw new Error('release blew up')
+        }
+      },
+      async close() {},
+    }
+    const cache = await createCache({ store: mapStore(), lock })
+    const errors: string[] = []
+    cache.on('error', (event) => errors.push(`${event.tier}:${event.operation}`))
+    expect(await cache.getOrSet('k', () => 'value')).toBe('value')
+    expect(errors).toEqual(['lock:release'])
+    await cache.close()
+  })
 })

@@ -59,7 +59,7 @@ async function holdAndLoad(job: LockedLoad, release: Release): Promise<unknown> 
   // Released once L2 holds the value, not after the L1 backfill: waiters woken by the release find the
   // value, and the backfill overlaps the round trip.
   const releaseOnce = () => {
-    released ??= withTimeout(release(), job.commandTimeoutMs, 'lock release').then(noop, (error) =>
+    released ??= withTimeout(callRelease(release), job.commandTimeoutMs, 'lock release').then(noop, (error) =>
       job.onError(error, 'release'),
     )
     return released
@@ -69,6 +69,15 @@ async function holdAndLoad(job: LockedLoad, release: Release): Promise<unknown> 
     return again ? again.value : await job.load(releaseOnce)
   } finally {
     await releaseOnce()
+  }
+}
+
+/** A release that throws instead of rejecting must not fail the store it is called from. */
+function callRelease(release: Release): Promise<boolean> {
+  try {
+    return release()
+  } catch (error) {
+    return Promise.reject(error)
   }
 }
 
