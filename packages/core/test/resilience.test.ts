@@ -1,8 +1,13 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CircuitBreaker, createCache, InfrastructureError } from '../src/index'
 import { chaosStore, mapL1, mapStore } from './helpers/stores'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Waits (up to 2 s) for a condition that background work makes true. */
+async function waitForState(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await sleep(10)
+}
 
 describe('circuit breaker', () => {
   it('opens after the threshold, lets one probe through half-open, and closes on success', () => {
@@ -31,6 +36,39 @@ describe('circuit breaker', () => {
     expect(breaker.state).toBe('closed')
     expect(states).toEqual(['open', 'half-open', 'open', 'half-open', 'closed'])
     expect(breaker.timesOpened).toBe(2)
+  })
+
+  it('lets probes start every recovery window while down, however long a failed probe took', () => {
+    let now = 0
+    const breaker = new CircuitBreaker({ failureThreshold: 1, recoveryMs: 1_000, now: () => now })
+    breaker.failure()
+    now = 1_000
+    expect(breaker.allow()).toBe(true)
+    // The probe times out after 300 ms: the next one is due at 2,000, not 2,300.
+    now = 1_300
+    breaker.failure()
+    expect(breaker.state).toBe('open')
+    expect(breaker.retryInMs).toBe(700)
+    now = 1_999
+    expect(breaker.allow()).toBe(false)
+    now = 2_000
+    expect(breaker.allow()).toBe(true)
+    // A probe slower than the window is followed by the next one at once, still one at a time.
+    now = 3_500
+    breaker.failure()
+    expect(breaker.allow()).toBe(true)
+    expect(breaker.allow()).toBe(false)
+    breaker.success()
+    expect(breaker.state).toBe('closed')
+  })
+
+  it('a failure outside a probe still opens the circuit from the moment it happened', () => {
+    let now = 0
+    const breaker = new CircuitBreaker({ failureThreshold: 2, recoveryMs: 1_000, now: () => now })
+    breaker.failure()
+    now = 500
+    breaker.failure()
+    expect(breaker.retryInMs).toBe(1_000)
   })
 })
 
@@ -73,6 +111,65 @@ describe('an L2 that fails or stalls', () => {
     expect(cache.stats().circuit).toBe('closed')
     expect(states).toEqual(['open', 'half-open', 'closed'])
     expect((await cache.health()).status).toBe('healthy')
+  })
+
+  it('while L2 stays down, the background probe starts every recovery window', async () => {
+    vi.useFakeTimers()
+    try {
+      const store = chaosStore(mapStore())
+      const cache = await createCache({
+        store,
+        l1: mapL1(),
+        namespace: 'cadence',
+        commandTimeout: 300,
+        circuitBreaker: { failureThreshold: 1, recovery: 1_000 },
+      })
+      store.mode = 'stall'
+      const read = cache.get('k')
+      await vi.advanceTimersByTimeAsync(300)
+      expect(await read).toBeUndefined()
+      expect(cache.stats().circuit).toBe('open')
+      const before = store.calls
+      // First probe a recovery window after opening (t = 1,300); it stalls and times out at 1,600.
+      await vi.advanceTimersByTimeAsync(1_000)
+      expect(store.calls).toBe(before + 1)
+      // The next one is due a window after the first started (2,300), not after it timed out (2,600).
+      await vi.advanceTimersByTimeAsync(999)
+      expect(store.calls).toBe(before + 1)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(store.calls).toBe(before + 2)
+      store.mode = 'ok'
+      await vi.advanceTimersByTimeAsync(1_000)
+      expect(cache.stats().circuit).toBe('closed')
+      await cache.close()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('probes an open circuit at once when the store reports a reconnect, and stops listening on close', async () => {
+    const listeners = new Set<() => void>()
+    const store = Object.assign(chaosStore(mapStore()), {
+      onReconnect(listener: () => void) {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+    })
+    const cache = await createCache({
+      store,
+      l1: mapL1(),
+      namespace: 'reconnect',
+      circuitBreaker: { failureThreshold: 1, recovery: '1h' },
+    })
+    store.mode = 'fail'
+    await cache.get('cold')
+    expect(cache.stats().circuit).toBe('open')
+    store.mode = 'ok'
+    for (const listener of listeners) listener()
+    await waitForState(() => cache.stats().circuit === 'closed')
+    expect(cache.stats().circuit).toBe('closed')
+    await cache.close()
+    expect(listeners.size).toBe(0)
   })
 
   it('replays writes made during an outage once L2 is back, newest wins', async () => {

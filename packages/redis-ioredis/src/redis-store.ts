@@ -195,6 +195,28 @@ export class RedisStore implements Store {
     })
   }
 
+  /**
+   * Calls `listener` each time the client is ready again after a lost connection (ioredis `ready` after
+   * a reconnect), so the cache probes an open circuit at once. Returns a function that stops it.
+   */
+  onReconnect(listener: () => void): () => void {
+    let lost = false
+    const onLost = () => {
+      lost = true
+    }
+    const onReady = () => {
+      if (!lost || this.#closed) return
+      lost = false
+      listener()
+    }
+    this.client.on('close', onLost)
+    this.client.on('ready', onReady)
+    return () => {
+      this.client.off('close', onLost)
+      this.client.off('ready', onReady)
+    }
+  }
+
   /** Quits the client if the store created it; a caller's client stays open. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true

@@ -105,6 +105,38 @@ describe('Redis unreachable at start', () => {
   })
 })
 
+describe('recovery as soon as Redis is back', () => {
+  test('the circuit closes when the client reconnects, long before a 30 s recovery window ends', async () => {
+    const link = await proxy(7135)
+    const store = redisStore({ url: link.url })
+    const cache = await createCache({
+      namespace: uniquePrefix('reconnect'),
+      store,
+      l1: memoryL1(),
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      circuitBreaker: { failureThreshold: 2, recovery: '30s' },
+    })
+    cleanups.push(() => cache.close())
+    await cache.set('k', 'v')
+    const reconnects: number[] = []
+    const stop = store.onReconnect(() => reconnects.push(Date.now()))
+    await link.cut('refuse')
+    for (let i = 0; i < 3; i++) await cache.get(`cold-${i}`)
+    expect(cache.stats().circuit).toBe('open')
+    await link.restore()
+    // Nothing but the reconnect can close the circuit within 10 s: the window is 30 s.
+    await waitFor(() => cache.stats().circuit === 'closed', 'circuit closed after the reconnect', 10_000)
+    expect(reconnects.length).toBeGreaterThan(0)
+    expect(await cache.get('k')).toBe('v')
+    stop()
+    const seen = reconnects.length
+    link.dropConnections()
+    await waitFor(() => store.client.status === 'ready', 'client ready again', 10_000)
+    await sleep(50)
+    expect(reconnects.length).toBe(seen)
+  })
+})
+
 describe('steady load while the connection is cut and restored', () => {
   const cuts: [CutMode, number][] = [
     ['refuse', 7133],

@@ -40,4 +40,10 @@ export interface Store {
   ping(): Promise<number>
   /** Releases what the store opened; calling it twice is harmless. */
   close(): Promise<void>
+  /**
+   * Optional: calls `listener` each time the connection to the backend is ready again after it was lost,
+   * and returns a function that stops it. With it, the cache probes an open circuit at once instead of
+   * waiting out the rest of the recovery window.
+   */
+  onReconnect?(listener: () => void): () => void
 }

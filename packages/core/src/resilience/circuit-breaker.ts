@@ -7,7 +7,11 @@ export type CircuitState = 'closed' | 'open' | 'half-open'
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit. */
   failureThreshold: number
-  /** How long the circuit stays open before a probe is let through. */
+  /**
+   * How long the circuit stays open before a probe is let through. While the backend stays down, probes
+   * start every `recoveryMs` (a failed probe's own wait counts), so a backend that comes back is used
+   * again within `recoveryMs` plus one round trip.
+   */
   recoveryMs: number
   now: Clock
   onStateChange?: (state: CircuitState) => void
@@ -19,6 +23,7 @@ export class CircuitBreaker {
   #failures = 0
   #openedAt = 0
   #probing = false
+  #probeStartedAt = 0
   #opened = 0
   readonly #options: CircuitBreakerOptions
 
@@ -50,6 +55,7 @@ export class CircuitBreaker {
     if (state === 'closed') return true
     if (state === 'open' || this.#probing) return false
     this.#probing = true
+    this.#probeStartedAt = this.#options.now()
     return true
   }
 
@@ -59,20 +65,31 @@ export class CircuitBreaker {
     if (this.#state !== 'closed') this.#transition('closed')
   }
 
+  /** Lets an open circuit's probe through now (the backend says it is reachable again). */
+  probeNow(): void {
+    if (this.#state === 'open') this.#openedAt = this.#options.now() - this.#options.recoveryMs
+  }
+
   /** Opens the circuit at once (the backend was unreachable at start). */
   trip(): void {
+    this.#open(this.#options.now())
+  }
+
+  failure(): void {
+    const probeFailed = this.#probing && this.#state === 'half-open'
+    this.#failures++
+    // The next probe is due a recovery window after this one started, not after it timed out.
+    if (probeFailed) this.#open(this.#probeStartedAt)
+    else if (this.#state === 'half-open' || this.#failures >= this.#options.failureThreshold) this.trip()
+  }
+
+  #open(at: number): void {
     this.#probing = false
-    this.#openedAt = this.#options.now()
+    this.#openedAt = at
     if (this.#state !== 'open') {
       this.#opened++
       this.#transition('open')
     }
-  }
-
-  failure(): void {
-    this.#probing = false
-    this.#failures++
-    if (this.#state === 'half-open' || this.#failures >= this.#options.failureThreshold) this.trip()
   }
 
   #transition(state: CircuitState): void {

@@ -22,6 +22,7 @@ export class GuardedStore {
   readonly #deadlines: DeadlineQueue | undefined
   #probeTimer: ReturnType<typeof setTimeout> | undefined
   #stopped = false
+  readonly #stopListening: (() => void) | undefined
 
   constructor(store: Store, options: GuardedStoreOptions) {
     this.store = store
@@ -32,9 +33,14 @@ export class GuardedStore {
       recoveryMs: options.breakerRecoveryMs,
       now: options.now,
       onStateChange: (state) => {
-        if (state === 'open') this.#scheduleProbe(options.breakerRecoveryMs)
+        if (state === 'open') this.#scheduleProbe(this.breaker.retryInMs)
         options.onStateChange?.(state)
       },
+    })
+    this.#stopListening = store.onReconnect?.(() => {
+      if (this.breaker.state !== 'open') return
+      this.breaker.probeNow()
+      this.#scheduleProbe(0)
     })
   }
 
@@ -42,6 +48,7 @@ export class GuardedStore {
   stop(): void {
     this.#stopped = true
     clearTimeout(this.#probeTimer)
+    this.#stopListening?.()
   }
 
   /**
