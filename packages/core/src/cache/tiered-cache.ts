@@ -272,13 +272,19 @@ export class TieredCache {
   }
 
   // L2 is read inside the flight (by ReadThrough.load), so a stampede of callers costs one L2 read, not one each.
-  async #getOrSetSlow<T>(key: string, loader: () => T | Promise<T>, options: SetOptions): Promise<T> {
+  // Not async: the flight's promise is handed out as is, without an async frame resolving to it (one
+  // promise and two microtasks less per L1 miss).
+  #getOrSetSlow<T>(key: string, loader: () => T | Promise<T>, options: SetOptions): Promise<T> {
     this.#countL1Miss(key)
-    if (typeof loader !== 'function')
-      throw new ValidationError('getOrSet expects a loader function', 'VALIDATION')
-    // Validate options before running anything, so a bad TTL never reaches the loader.
-    resolveTtl(options.ttl, this.options.defaultTtlMs)
-    checkTags(options.tags)
+    try {
+      if (typeof loader !== 'function')
+        throw new ValidationError('getOrSet expects a loader function', 'VALIDATION')
+      // Validate options before running anything, so a bad TTL never reaches the loader.
+      resolveTtl(options.ttl, this.options.defaultTtlMs)
+      checkTags(options.tags)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     const fullKey = this.#prefix + key
     return this.#flights.run(fullKey, () => this.#through.load(key, fullKey, loader, options)) as Promise<T>
   }
