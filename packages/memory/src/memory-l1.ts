@@ -22,6 +22,8 @@ export class MemoryL1 implements L1Tier {
   readonly #sketch: FrequencySketch | undefined
   #evictions = 0
   #rejections = 0
+  /** The key `admits` last let in: its next `set` takes the entry without deciding (and counting) again. */
+  #admitted: string | undefined
 
   constructor(options: L1Options = {}) {
     const { maxItems, maxBytes, now, admission } = resolveL1Options(options, L1_DEFAULTS)
@@ -48,27 +50,41 @@ export class MemoryL1 implements L1Tier {
   }
 
   set(key: string, entry: L1Entry, ttlMs?: number): void {
+    // Admitted just before (the cache asks first): take it without counting the request twice.
+    if (this.#admitted !== key && !this.admits(key, entry.size)) return
+    this.#admitted = undefined
+    this.#lru.set(key, entry, ttlMs === undefined ? NO_TTL : { ttl: Math.max(1, Math.ceil(ttlMs)) })
+  }
+
+  /**
+   * Whether an entry of `size` bytes for `key` may enter (see `L1Tier.admits`): always with `'lru'` (unless
+   * above `maxBytes`); with `'tinylfu'` it counts the request and applies the admission policy. A refusal
+   * drops any older copy and, under TinyLFU, counts a rejection; an admission holds for the next `set`
+   * of `key`.
+   */
+  admits(key: string, size: number): boolean {
     // lru-cache silently refuses items above maxSize; drop any older copy so it cannot be served.
-    if (entry.size > this.maxBytes) {
+    if (size > this.maxBytes) {
       this.#lru.delete(key)
-      return
+      return false
     }
     if (this.#sketch !== undefined) {
       // A read-through miss counts here, once (its get() found nothing and counted nothing).
       const hash = hashKey(key)
       this.#sketch.increment(hash)
-      if (!this.#admits(key, hash, entry.size)) {
+      if (!this.#admitsNew(key, hash, size)) {
         // A rejected update must not leave the previous value behind.
         this.#lru.delete(key)
         this.#rejections++
-        return
+        return false
       }
     }
-    this.#lru.set(key, entry, ttlMs === undefined ? NO_TTL : { ttl: Math.max(1, Math.ceil(ttlMs)) })
+    this.#admitted = key
+    return true
   }
 
   /** TinyLFU: admit when nothing must go, for an update, or when the key beats the LRU victim. */
-  #admits(key: string, hash: number, size: number): boolean {
+  #admitsNew(key: string, hash: number, size: number): boolean {
     const lru = this.#lru
     if (lru.size < this.maxItems && lru.calculatedSize + Math.max(1, size) <= this.maxBytes) return true
     if (lru.peek(key, PEEK_EVEN_STALE) !== undefined) return true

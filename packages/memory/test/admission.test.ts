@@ -131,6 +131,44 @@ describe("memoryL1 admission: 'tinylfu'", () => {
     expect(memoryL1().admission).toBe('lru')
   })
 
+  it('answers admits() as set() would decide, and counts the request once across admits() and set()', () => {
+    const l1 = fullTierOfPopularKeys(3)
+    expect(l1.admits('cold', 100)).toBe(false)
+    expect(l1.rejections).toBe(1)
+    expect(l1.admits('hot:1', 100)).toBe(true)
+    l1.set('hot:1', entry('updated'))
+    expect(l1.get('hot:1')?.value).toBe('updated')
+    expect(l1.rejections).toBe(1)
+    // A rising key needs the same number of requests whether asked through admits() then set(), or set().
+    const viaSet = fullTierOfPopularKeys(1)
+    let setCalls = 0
+    while (viaSet.get('rising') === undefined && setCalls < 10) {
+      viaSet.set('rising', entry('rising'))
+      setCalls++
+    }
+    const viaAdmits = fullTierOfPopularKeys(1)
+    let admitsCalls = 0
+    let admitted = false
+    while (!admitted && admitsCalls < 10) {
+      admitted = viaAdmits.admits('rising', 100)
+      admitsCalls++
+    }
+    viaAdmits.set('rising', entry('rising'))
+    expect(viaAdmits.get('rising')?.value).toBe('rising')
+    expect(admitsCalls).toBe(setCalls)
+    expect(viaAdmits.rejections).toBe(viaSet.rejections)
+  })
+
+  it('refuses through admits() an entry above maxBytes, in either mode, and drops the older copy', () => {
+    for (const admission of ['lru', 'tinylfu'] as const) {
+      const l1 = memoryL1({ maxItems: 10, maxBytes: 1_000, admission })
+      l1.set('big', entry('small', 100))
+      expect(l1.admits('big', 2_000)).toBe(false)
+      expect(l1.get('big')).toBeUndefined()
+      expect(l1.admits('other', 100)).toBe(true)
+    }
+  })
+
   it('rejects an unknown admission policy with a ValidationError naming the option', () => {
     const bad = () => memoryL1({ admission: 'lfu' as 'lru' })
     expect(bad).toThrow(ValidationError)

@@ -50,7 +50,13 @@ export function prepareWrite(
  * The L1 form of a decoded value: deep-frozen when it is plain data, otherwise kept as bytes that
  * each hit decodes privately.
  */
-export function buildL1Entry(fullKey: string, value: unknown, payload: Uint8Array, meta: EntryMeta): L1Entry {
+export function buildL1Entry(
+  fullKey: string,
+  value: unknown,
+  payload: Uint8Array,
+  meta: EntryMeta,
+  size = l1EntrySize(fullKey, payload),
+): L1Entry {
   const frozen = deepFreeze(value)
   // One literal with every field, in one order: all entries share a hidden class with in-object
   // fields, so a hot hit reads them without a detour through a property backing store. The two fields
@@ -64,8 +70,24 @@ export function buildL1Entry(fullKey: string, value: unknown, payload: Uint8Arra
     tags: meta.tags,
     value: frozen ? value : undefined,
     payload: frozen ? undefined : ownBytes(payload),
-    size: payload.length + fullKey.length * 2 + 64,
+    size,
   }
+}
+
+/** The estimated bytes of an L1 entry (its `size`), known before the entry is built. */
+export function l1EntrySize(key: string, payload: Uint8Array): number {
+  return payload.length + key.length * 2 + 64
+}
+
+/** Stands for "decode the payload" where `WritePath.setL1` expects a value: decoded only if L1 takes it. */
+export const DECODE: unique symbol = Symbol('decode')
+
+/**
+ * `value` (a private decode of `payload`) deep-frozen, as an L1 copy would be, for a reader L1 did not
+ * serve; a value freezing cannot protect (it may be half-frozen now) is replaced by a fresh decode.
+ */
+export function frozenOrFresh(value: unknown, payload: Uint8Array, serializer: Serializer): unknown {
+  return deepFreeze(value) ? value : serializer.deserialize(payload)
 }
 
 /** `bytes`, copied when it is a view into a larger buffer (an L2 reply, an envelope) that L1 must not pin or share. */

@@ -53,10 +53,7 @@ export class ReadThrough {
     this.#parts.counters.loads++
     const value = await loader()
     if (value === undefined) return undefined
-    const prepared = this.#writes.prepare(key, value, options)
-    await this.#writes.store([prepared], stored)
-    const entry = this.#parts.l1?.get(prepared.key)
-    return entry ? this.#reads.readL1Value(entry) : this.#parts.codec.serializer.deserialize(prepared.payload)
+    return this.#writes.storeAndRead(this.#writes.prepare(key, value, options), stored)
   }
 
   #loadWithLock(key: string, fullKey: string, loader: () => unknown, options: SetOptions): Promise<unknown> {

@@ -3,7 +3,15 @@ import type { L1Entry } from '../contracts/l1'
 import type { StoreEntry } from '../contracts/store'
 import type { BusLink } from './bus-link'
 import type { CacheParts } from './cache-parts'
-import { buildL1Entry, type PreparedWrite, prepareWrite, remainingTtlMs } from './entry'
+import {
+  buildL1Entry,
+  DECODE,
+  frozenOrFresh,
+  l1EntrySize,
+  type PreparedWrite,
+  prepareWrite,
+  remainingTtlMs,
+} from './entry'
 import type { L2Gateway } from './l2-gateway'
 import type { SetOptions } from './options'
 
@@ -37,15 +45,30 @@ export class WritePath {
   async store(items: PreparedWrite[], afterL2?: () => void): Promise<void> {
     if (this.#parts.l2) await this.#storeL2(items)
     afterL2?.()
-    const emitSet = this.#parts.events.has('set')
-    for (const item of items) {
-      this.#parts.counters.sets++
-      if (this.#parts.l1)
-        this.setL1(item.key, this.#parts.codec.serializer.deserialize(item.payload), item.payload, item.meta)
-      if (emitSet) this.#parts.events.emit('set', { key: item.key, tier: 'l1' })
-    }
+    for (const item of items) this.#storeL1(item)
     if (this.#parts.bus)
       this.#bus.publish({ kind: 'keys', origin: this.#parts.id, keys: items.map((i) => i.fullKey) })
+  }
+
+  /**
+   * `store` for the one write of a load, resolving to the value its callers get: L1's frozen copy, else
+   * a decode of the payload, deep-frozen when an L1 refused it (the callers joined on the load share it).
+   */
+  async storeAndRead(item: PreparedWrite, afterL2?: () => void): Promise<unknown> {
+    if (this.#parts.l2) await this.#storeL2([item])
+    afterL2?.()
+    const entry = this.#storeL1(item)
+    if (this.#parts.bus) this.#bus.publish({ kind: 'keys', origin: this.#parts.id, keys: [item.fullKey] })
+    if (entry) return entry.payload ? this.#parts.codec.serializer.deserialize(entry.payload) : entry.value
+    const value = this.#parts.codec.serializer.deserialize(item.payload)
+    return this.#parts.l1 ? frozenOrFresh(value, item.payload, this.#parts.codec.serializer) : value
+  }
+
+  #storeL1(item: PreparedWrite): L1Entry | undefined {
+    this.#parts.counters.sets++
+    const entry = this.#parts.l1 ? this.setL1(item.key, DECODE, item.payload, item.meta) : undefined
+    if (this.#parts.events.has('set')) this.#parts.events.emit('set', { key: item.key, tier: 'l1' })
+    return entry
   }
 
   /** Seals and writes to L2 (one round trip); writes that fail are kept as pending. */
@@ -84,13 +107,21 @@ export class WritePath {
     return { key: item.fullKey, value, ttlMs: remainingTtlMs(item.meta.staleUntil, this.#parts.now()) }
   }
 
-  /** Backfills L1; returns the entry built, or `undefined` when it is already stale (nothing stored). */
+  /**
+   * Backfills L1 with `value` (or, given {@link DECODE}, a decode of `payload`); returns the entry built,
+   * or `undefined` when it is already stale or the tier's admission refuses it (nothing stored). A tier
+   * with `admits` is asked first, so a refused entry costs no decode, no freeze and no entry.
+   */
   setL1(key: string, value: unknown, payload: Uint8Array, meta: EntryMeta): L1Entry | undefined {
-    if (!this.#parts.l1) return undefined
+    const l1 = this.#parts.l1
+    if (!l1) return undefined
     const now = this.#parts.now()
     if (meta.staleUntil <= now) return undefined
-    const entry = buildL1Entry(key, value, payload, meta)
-    this.#parts.l1.set(key, entry, remainingTtlMs(meta.staleUntil, now))
+    const size = l1EntrySize(key, payload)
+    if (l1.admits !== undefined && !l1.admits(key, size)) return undefined
+    const decoded = value === DECODE ? this.#parts.codec.serializer.deserialize(payload) : value
+    const entry = buildL1Entry(key, decoded, payload, meta, size)
+    l1.set(key, entry, remainingTtlMs(meta.staleUntil, now))
     return entry
   }
 

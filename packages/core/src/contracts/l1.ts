@@ -28,6 +28,15 @@ export interface L1Tier {
   get(key: string): L1Entry | undefined
   /** Keeps `entry` for at most `ttlMs` (or forever when omitted). */
   set(key: string, entry: L1Entry, ttlMs?: number): void
+  /**
+   * Optional, for a tier that may refuse entries (admission): decides now whether an entry of `size`
+   * bytes ({@link L1Entry.size}) for `key` may enter, so the cache builds no entry the tier would drop
+   * (no second decode, no settled promise). `false` means the refusal is done: the tier did what
+   * `set` does when it refuses (counted the request, dropped any older copy). `true` admits the entry
+   * for the `set(key, ...)` the cache makes right after, which then takes it without deciding again.
+   * A tier without it receives every entry through `set`.
+   */
+  admits?(key: string, size: number): boolean
   /** True when a key was removed. */
   delete(key: string): boolean
   /** Removes keys starting with `prefix`, or everything without one. */

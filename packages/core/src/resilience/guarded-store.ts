@@ -73,7 +73,7 @@ export class GuardedStore {
    * Every L2 command passes here, so it is not async, builds no label unless something fails, and
    * times the call through the shared deadline queue rather than a timer of its own.
    */
-  call<T>(operation: string, run: (store: Store) => Promise<T>): Promise<T> {
+  call<T, A = undefined>(operation: string, run: (store: Store, arg: A) => Promise<T>, arg?: A): Promise<T> {
     if (!this.breaker.allow()) {
       return Promise.reject(
         new InfrastructureError(`${this.store.name} skipped: circuit open`, 'CIRCUIT_OPEN'),
@@ -81,7 +81,8 @@ export class GuardedStore {
     }
     let pending: Promise<T>
     try {
-      pending = run(this.store)
+      // `arg` lets a hot caller pass a shared function and its argument instead of a new closure.
+      pending = run(this.store, arg as A)
     } catch (error) {
       pending = Promise.reject(error)
     }
