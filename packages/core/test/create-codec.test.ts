@@ -9,6 +9,7 @@ import {
   type Serializer,
   utf8Encode,
   ValidationError,
+  webCryptoEncryptor,
   writeEnvelope,
 } from '../src/index'
 
@@ -75,6 +76,31 @@ describe('createCodec', () => {
 
   test('accepts an infinite threshold (compression off, old entries still readable)', () => {
     expect(() => createCodec({ compressionThreshold: Infinity })).not.toThrow()
+  })
+})
+
+describe('createCodec openSync', () => {
+  test('decodes an unencrypted entry as open does, without a promise', async () => {
+    const codec = createCodec()
+    const sealed = await codec.seal(payload({ a: [1, 'é'] }), meta)
+    const now = codec.openSync?.(sealed)
+    expect(now).not.toBeInstanceOf(Promise)
+    expect(now).toEqual(await codec.open(sealed))
+  })
+
+  test('leaves an encrypted entry to open (undefined), and throws CorruptEntryError where open rejects', async () => {
+    const codec = createCodec({
+      encryptor: webCryptoEncryptor({ keys: { k1: new Uint8Array(32).fill(7) }, current: 'k1' }),
+    })
+    const sealed = await codec.seal(payload('secret'), meta)
+    expect(codec.openSync?.(sealed)).toBeUndefined()
+    expect((await codec.open(sealed)).value).toBe('secret')
+    const plain = createCodec()
+    const written = await plain.seal(utf8Encode('{not json'), meta)
+    expect(() => plain.openSync?.(written)).toThrow(CorruptEntryError)
+    const flipped = (await plain.seal(payload({ a: 1 }), meta)).slice()
+    flipped[flipped.length - 6]! ^= 1
+    expect(() => plain.openSync?.(flipped)).toThrow(CorruptEntryError)
   })
 })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CacheError, type CacheEvents, createCache } from '../src/index'
+import { CacheError, type CacheEvents, createCache, createCodec, webCryptoEncryptor } from '../src/index'
 import { mapL1, mapStore } from './helpers/stores'
 
 const clock = (start = 1_700_000_000_000) => {
@@ -60,6 +60,36 @@ describe('tiers', () => {
     c.now += 5_001
     expect(await reader.get('a')).toBeUndefined()
     expect(await reader.get('b')).toBe('B')
+  })
+
+  it('getMany decodes plain and encrypted entries alike, and reads a corrupt one as a deleted miss', async () => {
+    const store = mapStore()
+    const key = new Uint8Array(32).fill(3)
+    const encrypted = createCodec({ encryptor: webCryptoEncryptor({ keys: { k: key }, current: 'k' }) })
+    const writer = await createCache({ store, namespace: 'mix', codec: encrypted })
+    await writer.set('secret', { s: 1 })
+    const plain = await createCache({ store, namespace: 'mix' })
+    await plain.set('open', { o: 2 })
+    await plain.set('broken', { b: 3 })
+    const bytes = store.data.get('mix:broken')!.value
+    bytes[bytes.length - 5]! ^= 0xff
+    const errors: string[] = []
+    const reader = await createCache({
+      store,
+      namespace: 'mix',
+      codec: createCodec({ encryptor: webCryptoEncryptor({ keys: { k: key }, current: 'k' }) }),
+    })
+    reader.on('error', (e) => errors.push(e.operation))
+    expect(await reader.getMany(['secret', 'open', 'broken', 'absent'])).toEqual([
+      { s: 1 },
+      { o: 2 },
+      undefined,
+      undefined,
+    ])
+    expect(errors).toEqual(['decode'])
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(store.data.has('mix:broken')).toBe(false)
+    expect(reader.stats().tiers.l2).toMatchObject({ hits: 2, misses: 2 })
   })
 
   it('supports no expiry with ttl Infinity', async () => {

@@ -27,8 +27,12 @@ export interface BatchHost {
   readL1Value(entry: L1Entry): unknown
   /** One L2 `getMany`; `undefined` without L2 or when the call failed (already reported). */
   l2GetMany(fullKeys: string[]): Promise<(Uint8Array | undefined)[] | undefined>
-  /** Decodes, counts and backfills L1; `undefined` for an absent or corrupt entry. */
-  acceptL2(fullKey: string, bytes: Uint8Array | undefined, key: string): Promise<FoundEntry | undefined>
+  /** Decodes, counts and backfills L1; `undefined` for a corrupt entry. A promise only when decoding is async. */
+  acceptL2(
+    fullKey: string,
+    bytes: Uint8Array,
+    key: string,
+  ): FoundEntry | undefined | Promise<FoundEntry | undefined>
   prepare(key: string, value: unknown, options: SetOptions): PreparedWrite
   /** Writes L2 (one round trip for many) then L1; an L2 failure is reported, never thrown. */
   store(items: PreparedWrite[]): Promise<void>
@@ -62,19 +66,26 @@ export async function readL2Batch(
   const values = await host.l2GetMany(fullKeys)
   if (values === undefined) return new Array(keys.length).fill(undefined)
   const found: (FoundEntry | undefined)[] = new Array(keys.length).fill(undefined)
-  // Decoding may be async (decryption): one promise per present entry, awaited together. Positions are
-  // kept aside rather than in a `.then` callback per entry (a closure and a promise fewer each).
-  const decoding: Promise<FoundEntry | undefined>[] = []
-  const positions: number[] = []
+  // Most entries decode synchronously; only async ones (decryption) leave a promise, awaited together.
+  // Positions are kept aside rather than in a `.then` callback per entry (a closure and a promise fewer).
+  let decoding: Promise<FoundEntry | undefined>[] | undefined
+  let positions: number[] | undefined
   for (let j = 0; j < keys.length; j++) {
     const bytes = values[j]
-    if (bytes) {
-      decoding.push(host.acceptL2(fullKeys[j]!, bytes, keys[j]!))
-      positions.push(j)
-    } else countL2Miss(host, keys[j]!)
+    if (!bytes) {
+      countL2Miss(host, keys[j]!)
+      continue
+    }
+    const entry = host.acceptL2(fullKeys[j]!, bytes, keys[j]!)
+    if (entry instanceof Promise) {
+      ;(decoding ??= []).push(entry)
+      ;(positions ??= []).push(j)
+    } else found[j] = entry
   }
-  const decoded = await Promise.all(decoding)
-  for (let d = 0; d < decoded.length; d++) found[positions[d]!] = decoded[d]
+  if (decoding && positions) {
+    const decoded = await Promise.all(decoding)
+    for (let d = 0; d < decoded.length; d++) found[positions[d]!] = decoded[d]
+  }
   return found
 }
 

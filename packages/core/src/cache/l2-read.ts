@@ -47,6 +47,22 @@ export class L2Reader {
     return this.#acceptFound(key, await this.open(fullKey, bytes, key))
   }
 
+  /**
+   * As `accept`, without a promise when the codec can decode synchronously (an unencrypted entry): a
+   * batch read of 100 entries then needs no promise, frame and microtask per entry.
+   */
+  acceptNow(fullKey: string, bytes: Uint8Array, key: string): Found | undefined | Promise<Found | undefined> {
+    const { codec } = this.#parts
+    if (!codec.openSync) return this.accept(fullKey, bytes, key)
+    let found: Found | undefined
+    try {
+      found = codec.openSync(bytes)
+    } catch (error) {
+      return this.#l2Miss(key, this.#corrupt(error, fullKey, key))
+    }
+    return found === undefined ? this.accept(fullKey, bytes, key) : this.#acceptFound(key, found)
+  }
+
   /** Counts a decoded L2 entry as a hit or miss and backfills L1 with a fresh one. */
   #acceptFound(key: string, found: Found | undefined): Found | undefined {
     if (!found || !(found.meta.expiresAt > this.#parts.now())) return this.#l2Miss(key, found)

@@ -279,6 +279,11 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
       }
       return openEncrypted(bytes, envelope, readers)
     },
+    openSync(bytes: Uint8Array): DecodedEntry | undefined {
+      const envelope = parseEnvelope(bytes, checksum, expected)
+      const readers = pickReaders(envelope)
+      return envelope.flags & FLAG_ENCRYPTED ? undefined : decode(envelope.payload, envelope, readers)
+    },
     stats: () => ({ ...counters }),
   }
 }

@@ -50,6 +50,11 @@ export interface Codec {
   seal(payload: Uint8Array, meta: EntryMeta): Promise<Uint8Array>
   /** Opens an envelope written under any settings this codec knows; rejects with a `CorruptEntryError`. */
   open(bytes: Uint8Array): Promise<DecodedEntry>
+  /**
+   * Optional: `open` without a promise when no step is asynchronous (an unencrypted entry); `undefined`
+   * when `open` must be used. Throws what `open` rejects with. Batch reads decode through it.
+   */
+  openSync?(bytes: Uint8Array): DecodedEntry | undefined
 }
 
 /** Optional encryption stage, applied after compression. */
