@@ -61,14 +61,15 @@ export async function getOrSetMany<T>(
   const claims: Claim[] = []
   for (const [key, at] of positions) {
     const fullKey = host.prefix + key
-    const flight = host.flights.join(fullKey)
+    // Flights are per cache (one namespace), so keyed without the prefix, as in getOrSet.
+    const flight = host.flights.join(key)
     if (flight) {
       waits.push(
         flight.then((value) => {
           for (const i of at) results[i] = value as T
         }),
       )
-    } else claims.push({ key, fullKey, at, settle: host.flights.claim(fullKey) })
+    } else claims.push({ key, fullKey, at, settle: host.flights.claim(key) })
   }
   if (claims.length > 0) waits.push(loadClaimed(host, claims, loader, options))
   await (waits.length === 1 ? waits[0] : Promise.all(waits))

@@ -1,9 +1,6 @@
-import type { Store } from '../contracts/store'
 import type { GuardedStore } from '../resilience/guarded-store'
 import type { CacheParts } from './cache-parts'
 import { replayPending } from './replay-pending'
-
-const storeGet = (store: Store, key: string): Promise<Uint8Array | undefined> => store.get(key)
 
 /** How often pending writes are retried while the circuit is closed. */
 const REPLAY_RETRY_MS = 1_000
@@ -26,7 +23,7 @@ export class L2Gateway {
     if (!this.#parts.l2) return Promise.resolve(undefined)
     return this.#parts.l2.call(operation, run).then(
       (result) => {
-        this.#answered()
+        this.answered()
         return result
       },
       (error: unknown) => {
@@ -36,26 +33,8 @@ export class L2Gateway {
     )
   }
 
-  /**
-   * `call('get', (s) => s.get(fullKey), key)` for the read path (every L1 miss): an async frame instead
-   * of a closure for the call and two for its outcome.
-   */
-  async get(fullKey: string, key: string): Promise<Uint8Array | undefined> {
-    const l2 = this.#parts.l2
-    if (!l2) return undefined
-    let bytes: Uint8Array | undefined
-    try {
-      bytes = await l2.call('get', storeGet, fullKey)
-    } catch (error) {
-      this.#parts.emitError(error, 'l2', 'get', key)
-      return undefined
-    }
-    this.#answered()
-    return bytes
-  }
-
-  /** L2 answers again: writes that failed without opening the circuit are replayed now. */
-  #answered(): void {
+  /** L2 answered a call: writes that failed without opening the circuit are replayed now. */
+  answered(): void {
     if (this.#parts.pending.size > 0 && !this.#parts.pending.replaying && !this.#parts.isClosed())
       void this.replayPending()
   }

@@ -286,7 +286,9 @@ export class TieredCache {
       return Promise.reject(error)
     }
     const fullKey = this.#prefix + key
-    return this.#flights.run(fullKey, () => this.#through.load(key, fullKey, loader, options)) as Promise<T>
+    // Keyed without the namespace (one per cache): the caller's key is usually a flat string already
+    // hashed, while `fullKey` is a fresh concatenation the dictionary lookup would flatten and hash.
+    return this.#flights.run(key, () => this.#through.load(key, fullKey, loader, options)) as Promise<T>
   }
 
   /**
