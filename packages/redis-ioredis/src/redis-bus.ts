@@ -2,6 +2,7 @@ import type { Bus, InvalidationMessage } from '@cache/core'
 import { InfrastructureError, ValidationError } from '@cache/core'
 import { type ConnectionHandle, openConnection, type RedisConnection } from './connection'
 import { BUS_DEFAULTS } from './defaults'
+import { nonEmptyString, positiveInteger } from './option-checks'
 import { toInfrastructureError } from './redis-errors'
 import { SubscriberLink } from './subscriber-link'
 
@@ -40,15 +41,23 @@ export class RedisBus implements Bus {
     if (typeof options !== 'object' || options === null) {
       throw new ValidationError('redisBus expects an options object', 'INVALID_OPTION')
     }
-    this.channel = nonEmpty('channel', options.channel ?? BUS_DEFAULTS.channel)
-    this.#connectionName = nonEmpty('connectionName', options.connectionName ?? BUS_DEFAULTS.connectionName)
-    this.#subscribeTimeoutMs = positive(
+    this.channel = nonEmptyString('redisBus', 'channel', options.channel ?? BUS_DEFAULTS.channel)
+    this.#connectionName = nonEmptyString(
+      'redisBus',
+      'connectionName',
+      options.connectionName ?? BUS_DEFAULTS.connectionName,
+    )
+    this.#subscribeTimeoutMs = positiveInteger(
+      'redisBus',
       'subscribeTimeoutMs',
       options.subscribeTimeoutMs ?? BUS_DEFAULTS.subscribeTimeoutMs,
+      'of milliseconds',
     )
-    this.#healthCheckIntervalMs = positive(
+    this.#healthCheckIntervalMs = positiveInteger(
+      'redisBus',
       'healthCheckIntervalMs',
       options.healthCheckIntervalMs ?? BUS_DEFAULTS.healthCheckIntervalMs,
+      'of milliseconds',
     )
     this.#handle = openConnection('redisBus', connection)
   }
@@ -139,24 +148,4 @@ function isInvalidation(value: unknown): value is InvalidationMessage {
   if (m.kind === 'clear') return typeof m.prefix === 'string'
   if (m.kind === 'tags') return typeof m.namespace === 'string' && isStrings(m.tags)
   return false
-}
-
-function nonEmpty(option: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new ValidationError(
-      `redisBus option ${option} must be a non-empty string, got ${String(value)}`,
-      'INVALID_OPTION',
-    )
-  }
-  return value
-}
-
-function positive(option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new ValidationError(
-      `redisBus option ${option} must be a positive integer of milliseconds, got ${String(value)}`,
-      'INVALID_OPTION',
-    )
-  }
-  return value
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { InfrastructureError, type Lock, type Release, ValidationError } from '@cache/core'
 import { type ConnectionHandle, openConnection, type RedisConnection } from './connection'
 import { LOCK_DEFAULTS } from './defaults'
+import { nonEmptyString, positiveInteger } from './option-checks'
 import { toInfrastructureError } from './redis-errors'
 import { SubscriberLink } from './subscriber-link'
 
@@ -53,11 +54,17 @@ export class RedisLock implements Lock {
         'INVALID_OPTION',
       )
     }
-    const channel = nonEmpty('channel', options.channel ?? LOCK_DEFAULTS.channel)
-    const connectionName = nonEmpty('connectionName', options.connectionName ?? LOCK_DEFAULTS.connectionName)
-    const healthCheckIntervalMs = positive(
+    const channel = nonEmptyString('redisLock', 'channel', options.channel ?? LOCK_DEFAULTS.channel)
+    const connectionName = nonEmptyString(
+      'redisLock',
+      'connectionName',
+      options.connectionName ?? LOCK_DEFAULTS.connectionName,
+    )
+    const healthCheckIntervalMs = positiveInteger(
+      'redisLock',
       'healthCheckIntervalMs',
       options.healthCheckIntervalMs ?? LOCK_DEFAULTS.healthCheckIntervalMs,
+      'of milliseconds',
     )
     this.#handle = openConnection('redisLock', connection)
     if (!wake) return
@@ -196,24 +203,4 @@ export class RedisLock implements Lock {
 /** Creates a {@link RedisLock} from `{ url }` or `{ client }`. */
 export function redisLock(connection: RedisConnection, options?: RedisLockOptions): RedisLock {
   return new RedisLock(connection, options)
-}
-
-function nonEmpty(option: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new ValidationError(
-      `redisLock option ${option} must be a non-empty string, got ${String(value)}`,
-      'INVALID_OPTION',
-    )
-  }
-  return value
-}
-
-function positive(option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new ValidationError(
-      `redisLock option ${option} must be a positive integer of milliseconds, got ${String(value)}`,
-      'INVALID_OPTION',
-    )
-  }
-  return value
 }

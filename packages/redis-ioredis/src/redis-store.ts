@@ -3,6 +3,7 @@ import type { ChainableCommander, Redis } from 'ioredis'
 import { type ConnectionHandle, openConnection, type RedisClient, type RedisConnection } from './connection'
 import { STORE_DEFAULTS } from './defaults'
 import { keySlot } from './key-slot'
+import { positiveInteger } from './option-checks'
 import { toInfrastructureError } from './redis-errors'
 import { WriteCoalescer } from './write-coalescer'
 
@@ -46,8 +47,13 @@ export class RedisStore implements Store {
     if (typeof this.name !== 'string' || this.name === '') {
       throw new ValidationError('redisStore option name must be a non-empty string', 'INVALID_OPTION')
     }
-    this.#scanCount = positiveInteger('scanCount', options.scanCount ?? STORE_DEFAULTS.scanCount)
+    this.#scanCount = positiveInteger(
+      'redisStore',
+      'scanCount',
+      options.scanCount ?? STORE_DEFAULTS.scanCount,
+    )
     this.#deleteBatchSize = positiveInteger(
+      'redisStore',
       'deleteBatchSize',
       options.deleteBatchSize ?? STORE_DEFAULTS.deleteBatchSize,
     )
@@ -350,14 +356,4 @@ function checkPrefix(prefix: string): void {
   if (typeof prefix !== 'string') {
     throw new ValidationError(`redisStore expects a string prefix, got ${typeof prefix}`, 'INVALID_KEY')
   }
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ValidationError(
-      `redisStore option ${name} must be a positive integer, got ${String(value)}`,
-      'INVALID_OPTION',
-    )
-  }
-  return value
 }

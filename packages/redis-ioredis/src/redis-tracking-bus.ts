@@ -2,6 +2,7 @@ import type { Bus, InvalidationMessage } from '@cache/core'
 import { InfrastructureError, ValidationError } from '@cache/core'
 import { type ConnectionHandle, openConnection, type RedisConnection } from './connection'
 import { TRACKING_BUS_DEFAULTS } from './defaults'
+import { positiveInteger } from './option-checks'
 import { toInfrastructureError } from './redis-errors'
 import { SubscriberLink } from './subscriber-link'
 
@@ -49,13 +50,17 @@ export class RedisTrackingBus implements Bus {
     }
     this.prefixes = [...options.prefixes]
     this.#connectionName = options.connectionName ?? TRACKING_BUS_DEFAULTS.connectionName
-    this.#subscribeTimeoutMs = positive(
+    this.#subscribeTimeoutMs = positiveInteger(
+      'redisTrackingBus',
       'subscribeTimeoutMs',
       options.subscribeTimeoutMs ?? TRACKING_BUS_DEFAULTS.subscribeTimeoutMs,
+      'of milliseconds',
     )
-    this.#healthCheckIntervalMs = positive(
+    this.#healthCheckIntervalMs = positiveInteger(
+      'redisTrackingBus',
       'healthCheckIntervalMs',
       options.healthCheckIntervalMs ?? TRACKING_BUS_DEFAULTS.healthCheckIntervalMs,
+      'of milliseconds',
     )
     this.#handle = openConnection('redisTrackingBus', connection)
     if (this.#handle.isCluster) {
@@ -132,14 +137,4 @@ export function redisTrackingBus(
   options: RedisTrackingBusOptions,
 ): RedisTrackingBus {
   return new RedisTrackingBus(connection, options)
-}
-
-function positive(option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new ValidationError(
-      `redisTrackingBus option ${option} must be a positive integer of milliseconds, got ${String(value)}`,
-      'INVALID_OPTION',
-    )
-  }
-  return value
 }
