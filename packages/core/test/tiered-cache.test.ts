@@ -92,6 +92,30 @@ describe('tiers', () => {
     expect(reader.stats().tiers.l2).toMatchObject({ hits: 2, misses: 2 })
   })
 
+  it('get and getOrSet decode plain and encrypted entries alike, and read a corrupt one as a deleted miss', async () => {
+    const store = mapStore()
+    const key = new Uint8Array(32).fill(4)
+    const encrypted = () => createCodec({ encryptor: webCryptoEncryptor({ keys: { k: key }, current: 'k' }) })
+    const writer = await createCache({ store, namespace: 'one', codec: encrypted() })
+    await writer.set('secret', { s: 1 })
+    const plain = await createCache({ store, namespace: 'one' })
+    await plain.set('open', { o: 2 })
+    await plain.set('broken', { b: 3 })
+    const bytes = store.data.get('one:broken')!.value
+    bytes[bytes.length - 5]! ^= 0xff
+    const errors: string[] = []
+    const reader = await createCache({ store, l1: mapL1(), namespace: 'one', codec: encrypted() })
+    reader.on('error', (e) => errors.push(e.operation))
+    expect(await reader.get('secret')).toEqual({ s: 1 })
+    expect(await reader.getOrSet('open', () => ({ o: 'loaded' }))).toEqual({ o: 2 })
+    expect(await reader.get('broken')).toBeUndefined()
+    expect(errors).toEqual(['decode'])
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(store.data.has('one:broken')).toBe(false)
+    expect(reader.stats().tiers.l2).toMatchObject({ hits: 2, misses: 1 })
+    expect(reader.stats().loads).toBe(0)
+  })
+
   it('supports no expiry with ttl Infinity', async () => {
     const c = clock()
     const cache = await createCache({ store: mapStore(c.fn), l1: mapL1(), now: c.fn })

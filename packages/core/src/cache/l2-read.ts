@@ -43,9 +43,11 @@ export class L2Reader {
     }
     this.#gateway.answered()
     if (!bytes) return this.#l2Miss(key, undefined)
+    const { codec } = this.#parts
     let found: Found
     try {
-      found = await this.#parts.codec.open(bytes)
+      // Without a promise and a microtask when no step is asynchronous (an unencrypted entry).
+      found = codec.openSync?.(bytes) ?? (await codec.open(bytes))
     } catch (error) {
       return this.#l2Miss(key, this.#corrupt(error, fullKey, key))
     }
