@@ -1,4 +1,5 @@
-import { createCache, InfrastructureError, type Store, ValidationError } from '@cache/core'
+import { countingStore } from '@cache/conformance'
+import { createCache, InfrastructureError, ValidationError } from '@cache/core'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import { type RedisLockOptions, redisLock, redisStore } from '../src/index'
@@ -213,34 +214,11 @@ describe('redisLock release notices', () => {
   })
 })
 
-/** A store that counts its reads. */
-function countingReads(inner: Store) {
-  const counts = { reads: 0 }
-  const store: Store = {
-    name: inner.name,
-    capabilities: inner.capabilities,
-    get: (key) => {
-      counts.reads++
-      return inner.get(key)
-    },
-    getMany: (keys) => inner.getMany(keys),
-    set: (key, value, ttlMs) => inner.set(key, value, ttlMs),
-    setMany: (entries) => inner.setMany(entries),
-    delete: (key) => inner.delete(key),
-    deleteMany: (keys) => inner.deleteMany(keys),
-    clear: (prefix) => inner.clear(prefix),
-    keys: (prefix) => inner.keys(prefix),
-    ping: () => inner.ping(),
-    close: () => inner.close(),
-  }
-  return Object.assign(store, { counts })
-}
-
 describe('getOrSet across two caches with redisLock', () => {
   async function twoCaches(name: string, holderOptions: RedisLockOptions = {}) {
     const { channel, locks } = await wakingLocks(name, 1)
     const waiterLock = locks[0]!
-    const waiterStore = countingReads(redisStore({ url: URL }))
+    const { store: waiterStore, counts: waiterCounts } = countingStore(redisStore({ url: URL }))
     let open!: () => void
     const gate = new Promise<void>((resolve) => (open = resolve))
     const holderLock = lock({ url: URL }, { channel, ...holderOptions })
@@ -252,7 +230,7 @@ describe('getOrSet across two caches with redisLock', () => {
     let openOnLongWait = false
     const wait = waiterLock.waitForRelease.bind(waiterLock)
     waiterLock.waitForRelease = (key, timeoutMs) => {
-      const record: (typeof waits)[number] = { timeoutMs, readsBefore: waiterStore.counts.reads }
+      const record: (typeof waits)[number] = { timeoutMs, readsBefore: waiterCounts.get }
       waits.push(record)
       if (openOnLongWait && timeoutMs >= 40) {
         openOnLongWait = false
@@ -279,7 +257,7 @@ describe('getOrSet across two caches with redisLock', () => {
     return {
       holder,
       waiter,
-      waiterStore,
+      waiterCounts,
       waits,
       loader,
       open,
@@ -304,7 +282,7 @@ describe('getOrSet across two caches with redisLock', () => {
     const last = t.waits.at(-1)!
     expect(last.timeoutMs).toBeGreaterThanOrEqual(40)
     expect(last.woken).toBe(true)
-    expect(t.waiterStore.counts.reads).toBe(last.readsBefore + 1)
+    expect(t.waiterCounts.get).toBe(last.readsBefore + 1)
   })
 
   test('a holder that does not announce its release: the waiter still finds the value by polling', async () => {
