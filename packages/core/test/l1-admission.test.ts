@@ -86,6 +86,19 @@ describe('an L1 with admits()', () => {
     await Promise.all([writer.close(), reader.close()])
   })
 
+  it('hands getOrSetMany callers frozen values for keys it refuses, and keeps the ones it admits', async () => {
+    const l1 = refusingL1()
+    const cache = await createCache({ l1, store: mapStore(), namespace: 'adm' })
+    const [cold, hot] = await cache.getOrSetMany(['cold:4', 'hot:4'], (keys) =>
+      keys.map((key) => ({ key, list: [1] })),
+    )
+    expect(cold).toEqual({ key: 'cold:4', list: [1] })
+    expect(Object.isFrozen(cold) && Object.isFrozen((cold as { list: number[] }).list)).toBe(true)
+    expect(l1.sets).toEqual(['hot:4'])
+    expect(await cache.get('hot:4')).toBe(hot)
+    await cache.close()
+  })
+
   it('makes set() decode nothing for a key it refuses', async () => {
     const l1 = refusingL1()
     const { codec, counts } = countingCodec()

@@ -1,6 +1,6 @@
 import { describeInput, ValidationError } from '../errors'
 import { type BatchHost, type FoundEntry, readL1, readL2Batch } from './batch-read'
-import type { PreparedWrite } from './entry'
+import { frozenOrFresh, type PreparedWrite } from './entry'
 import { checkTags, resolveTtl, type SetOptions } from './options'
 import type { FlightClaim } from './single-flight'
 
@@ -131,9 +131,14 @@ async function loadAndStore<T>(
     }
     if (writes.length > 0) await host.store(writes)
     writes.forEach((write, w) => {
-      // Hand out what L1 now holds (frozen), or a decoded copy: never the loader's own object.
+      // Hand out what L1 now holds (frozen), or a decoded copy: never the loader's own object. A copy
+      // the L1 refused is frozen as its entry would be (callers joined on the key share it).
       const entry = host.l1?.get(write.key)
-      settled[at[w]!] = entry ? host.readL1Value(entry) : host.serializer.deserialize(write.payload)
+      if (entry) settled[at[w]!] = host.readL1Value(entry)
+      else {
+        const value = host.serializer.deserialize(write.payload)
+        settled[at[w]!] = host.l1 ? frozenOrFresh(value, write.payload, host.serializer) : value
+      }
     })
   } catch (error) {
     return serveStaleOrReject(host, claims, error)
