@@ -1,0 +1,67 @@
+import { crc32 } from 'node:zlib'
+import { createCache, createCodec } from '@cache/core'
+import { redisStore } from '@cache/redis-ioredis'
+import { Redis } from 'ioredis'
+
+const which = process.argv[2]
+const kb = (id) => ({
+  id,
+  name: `User ${id}`,
+  email: `user${id}@example.com`,
+  active: id % 3 !== 0,
+  roles: ['reader', id % 2 === 0 ? 'writer' : 'guest'],
+  address: { street: `${id} Long Street`, city: 'Springfield', zip: `${10000 + (id % 89999)}` },
+  scores: [id % 7, id % 11, id % 13, id % 17, id % 19],
+  createdAt: '2026-01-01T00:00:00.000Z',
+  bio: 'lorem ipsum dolor sit amet consectetur adipiscing elit '.repeat(14).slice(0, 720),
+})
+const keys = Array.from({ length: 5000 }, (_, i) => `item:${i}`)
+const values = keys.map((_, i) => kb(i))
+let get, set, close
+if (which === 'bare') {
+  const r = new Redis({ host: '127.0.0.1', port: 6379 })
+  get = async (k) => {
+    const raw = await r.get('w2c:' + k)
+    return raw === null ? undefined : JSON.parse(raw)
+  }
+  set = (k, v) => r.set('w2c:' + k, JSON.stringify(v), 'PX', 600000)
+  close = async () => r.disconnect()
+} else {
+  const cache = await createCache({
+    store: redisStore({ url: 'redis://127.0.0.1:6379' }),
+    codec: createCodec({ crc32 }),
+    namespace: 'w2o',
+  })
+  get = (k) => cache.get(k)
+  set = (k, v) => cache.set(k, v, { ttl: 600000 })
+  close = () => cache.close()
+}
+for (let i = 0; i < keys.length; i += 50)
+  await Promise.all(keys.slice(i, i + 50).map((k, j) => set(k, values[i + j])))
+let n = 0
+async function run(ms) {
+  const end = performance.now() + ms
+  let ops = 0
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (performance.now() < end) {
+        const i = n++
+        const k = (i * 7919) % 5000
+        if (i % 5 === 0) await set(keys[k], values[k])
+        else if ((await get(keys[k])) === undefined) throw new Error('lost')
+        ops++
+      }
+    }),
+  )
+  return ops
+}
+await run(500)
+const out = []
+for (let r = 0; r < 3; r++) {
+  const c0 = process.cpuUsage()
+  const ops = await run(1000)
+  const c = process.cpuUsage(c0)
+  out.push(((c.user + c.system) / ops).toFixed(1))
+}
+console.log(which, out.join(' '), 'CPU µs/op')
+await close()
