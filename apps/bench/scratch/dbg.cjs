@@ -1,9 +1,0 @@
-(async () => {
-const { createCache } = require('@cache/core')
-const { memoryL1 } = require('@cache/memory')
-const l1 = memoryL1({ maxItems: 100 })
-const cache = await createCache({ l1 })
-for (let i = 0; i < 10; i++) await cache.set('k' + i, { a: i }, { ttl: 3600000 })
-const e = l1.get('k3');
-%DebugPrint(e)
-})()
