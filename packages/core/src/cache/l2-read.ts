@@ -33,7 +33,7 @@ export class L2Reader {
   async read(fullKey: string, key: string): Promise<Found | undefined> {
     const l2 = this.#parts.l2
     if (!l2) return undefined
-    // The gateway's call and `open` inlined: one frame for the whole read, no closure per call.
+    // The gateway's call inlined: one frame for the whole read, no closure per call.
     let bytes: Uint8Array | undefined
     try {
       bytes = await l2.call('get', storeGet, fullKey)
@@ -43,37 +43,19 @@ export class L2Reader {
     }
     this.#gateway.answered()
     if (!bytes) return this.#l2Miss(key, undefined)
-    const { codec } = this.#parts
-    let found: Found
-    try {
-      // Without a promise and a microtask when no step is asynchronous (an unencrypted entry).
-      found = codec.openSync?.(bytes) ?? (await codec.open(bytes))
-    } catch (error) {
-      return this.#l2Miss(key, this.#corrupt(error, fullKey, key))
-    }
-    return this.#acceptFound(key, found)
-  }
-
-  /** As `read`, for bytes already fetched (by a batch `getMany`). */
-  async accept(fullKey: string, bytes: Uint8Array | undefined, key: string): Promise<Found | undefined> {
-    if (!bytes) return this.#l2Miss(key, undefined)
-    return this.#acceptFound(key, await this.open(fullKey, bytes, key))
+    const opened = this.open(fullKey, bytes, key)
+    return this.#acceptFound(key, opened instanceof Promise ? await opened : opened)
   }
 
   /**
-   * As `accept`, without a promise when the codec can decode synchronously (an unencrypted entry): a
-   * batch read of 100 entries then needs no promise, frame and microtask per entry.
+   * As `read`, for bytes already fetched (by a batch `getMany`); a promise only when decoding is async, so a
+   * batch of 100 unencrypted entries needs no promise, frame and microtask per entry.
    */
-  acceptNow(fullKey: string, bytes: Uint8Array, key: string): Found | undefined | Promise<Found | undefined> {
-    const { codec } = this.#parts
-    if (!codec.openSync) return this.accept(fullKey, bytes, key)
-    let found: Found | undefined
-    try {
-      found = codec.openSync(bytes)
-    } catch (error) {
-      return this.#l2Miss(key, this.#corrupt(error, fullKey, key))
-    }
-    return found === undefined ? this.accept(fullKey, bytes, key) : this.#acceptFound(key, found)
+  accept(fullKey: string, bytes: Uint8Array, key: string): Found | undefined | Promise<Found | undefined> {
+    const opened = this.open(fullKey, bytes, key)
+    return opened instanceof Promise
+      ? opened.then((found) => this.#acceptFound(key, found))
+      : this.#acceptFound(key, opened)
   }
 
   /** Counts a decoded L2 entry as a hit or miss and backfills L1 with a fresh one. */
@@ -114,10 +96,16 @@ export class L2Reader {
     }
   }
 
-  /** Decodes an envelope; a corrupt one is deleted from L2, reported, and read as a miss. */
-  async open(fullKey: string, bytes: Uint8Array, key: string): Promise<Found | undefined> {
+  /**
+   * Decodes an envelope, without a promise when no step is asynchronous (`Codec.openSync`); a corrupt one
+   * is deleted from L2, reported, and read as `undefined`.
+   */
+  open(fullKey: string, bytes: Uint8Array, key: string): Found | undefined | Promise<Found | undefined> {
+    const { codec } = this.#parts
     try {
-      return await this.#parts.codec.open(bytes)
+      const now = codec.openSync?.(bytes)
+      if (now !== undefined) return now
+      return codec.open(bytes).catch((error: unknown) => this.#corrupt(error, fullKey, key))
     } catch (error) {
       return this.#corrupt(error, fullKey, key)
     }

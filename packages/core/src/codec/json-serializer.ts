@@ -90,9 +90,10 @@ function plainData(value: unknown, depth: number): number {
  * are dropped, `NaN`/`Infinity`/`-0` become `null`/`null`/`0`, class instances plain objects; in L1
  * and L2 alike. Values JSON would drop or mangle silently (Map, Set, BigInt, binary, RegExp, Error,
  * functions, symbols, cycles) are a `ValidationError`. Strings of 2,048 characters and more in plain
- * data are stored as raw UTF-8 beside the JSON text (about 60x cheaper to write on Node 20 and 5x
- * to read); such payloads start with the byte 0x01, which JSON never does. Short results are views of a shared 32 KB block
- * (never overwritten): copy one before keeping it for long. Long ones are views of their own buffer
+ * data are stored as raw UTF-8 beside the JSON text, because Node 20's `JSON.stringify` copies a long
+ * string a character at a time (W5 in `apps/bench` shows the effect). Such payloads start with the byte
+ * 0x01, which JSON never does. Short results are views of a shared 32 KB block (never overwritten): copy
+ * one before keeping it for long. Long ones are views of their own buffer
  * with free room around them, where the codec writes the envelope instead of copying the text.
  */
 export function jsonSerializer(): Serializer {
