@@ -1,15 +1,14 @@
 import type { L1Entry, L1Tier } from '@cache/core'
-import { LRUCache } from 'lru-cache'
 import { L1_DEFAULTS } from './defaults'
+import { EntryLru } from './entry-lru'
 import { FrequencySketch, hashKey } from './frequency-sketch'
 import { type L1Options, resolveL1Options } from './options'
 
-/** An expired entry still holds its slot, so its update counts as an update, not a newcomer. */
-const PEEK_EVEN_STALE = { allowStale: true } as const
-const NO_TTL = {} as const
+const performanceNow = () => performance.now()
 
 /**
- * The L1 tier over lru-cache: decoded values, bounded by count and estimated bytes, TTL honoured.
+ * The L1 tier: decoded values, bounded by count and estimated bytes, TTL honoured, least recently used
+ * evicted first.
  * With `admission: 'tinylfu'`, a new key enters a full tier only if it was seen more often lately
  * than the least recently used entry it would evict.
  */
@@ -18,9 +17,8 @@ export class MemoryL1 implements L1Tier {
   readonly maxBytes: number
   readonly maxItems: number
   readonly admission: 'lru' | 'tinylfu'
-  readonly #lru: LRUCache<string, L1Entry>
+  readonly #lru: EntryLru
   readonly #sketch: FrequencySketch | undefined
-  #evictions = 0
   #rejections = 0
   /** The key `admits` last let in: its next `set` takes the entry without deciding (and counting) again. */
   #admitted: string | undefined
@@ -31,29 +29,30 @@ export class MemoryL1 implements L1Tier {
     this.maxBytes = maxBytes
     this.admission = admission
     this.#sketch = admission === 'tinylfu' ? new FrequencySketch(maxItems) : undefined
-    this.#lru = new LRUCache<string, L1Entry>({
-      max: maxItems,
-      maxSize: maxBytes,
-      sizeCalculation: (entry) => Math.max(1, entry.size),
-      dispose: (_value, _key, reason) => {
-        if (reason === 'evict') this.#evictions++
-      },
-      ...(now ? { perf: { now } } : {}),
-    })
+    this.#lru = new EntryLru(maxItems, maxBytes, now ?? performanceNow)
   }
 
   get(key: string): L1Entry | undefined {
     const entry = this.#lru.get(key)
-    // Entries are stored bare (no wrapper holding the hash): a hot hit in LRU mode is one lru-cache get.
     if (entry !== undefined && this.#sketch !== undefined) this.#sketch.increment(hashKey(key))
     return entry
+  }
+
+  /**
+   * The settled promise of a frozen entry fresh at `now` (see `L1Tier.getResolved`), counted as a use
+   * like `get`. Answered from per-slot arrays without reading the entry object.
+   */
+  getResolved(key: string, now: number): Promise<unknown> | undefined {
+    const resolved = this.#lru.resolved(key, now)
+    if (resolved !== undefined && this.#sketch !== undefined) this.#sketch.increment(hashKey(key))
+    return resolved
   }
 
   set(key: string, entry: L1Entry, ttlMs?: number): void {
     // Admitted just before (the cache asks first): take it without counting the request twice.
     if (this.#admitted !== key && !this.admits(key, entry.size)) return
     this.#admitted = undefined
-    this.#lru.set(key, entry, ttlMs === undefined ? NO_TTL : { ttl: Math.max(1, Math.ceil(ttlMs)) })
+    this.#lru.set(key, entry, ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs)))
   }
 
   /**
@@ -63,7 +62,7 @@ export class MemoryL1 implements L1Tier {
    * of `key`.
    */
   admits(key: string, size: number): boolean {
-    // lru-cache silently refuses items above maxSize; drop any older copy so it cannot be served.
+    // An entry above maxBytes would evict everything else; drop any older copy so it cannot be served.
     if (size > this.maxBytes) {
       this.#lru.delete(key)
       return false
@@ -86,9 +85,10 @@ export class MemoryL1 implements L1Tier {
   /** TinyLFU: admit when nothing must go, for an update, or when the key beats the LRU victim. */
   #admitsNew(key: string, hash: number, size: number): boolean {
     const lru = this.#lru
-    if (lru.size < this.maxItems && lru.calculatedSize + Math.max(1, size) <= this.maxBytes) return true
-    if (lru.peek(key, PEEK_EVEN_STALE) !== undefined) return true
-    const victim = lru.rkeys().next().value as string | undefined
+    if (lru.size < this.maxItems && lru.bytes + Math.max(1, size) <= this.maxBytes) return true
+    // An expired entry still holds its slot, so its update counts as an update, not a newcomer.
+    if (lru.has(key)) return true
+    const victim = lru.oldestKey()
     if (victim === undefined) return true
     const sketch = this.#sketch as FrequencySketch
     return sketch.frequency(hash) > sketch.frequency(hashKey(victim))
@@ -115,11 +115,11 @@ export class MemoryL1 implements L1Tier {
   }
 
   get bytes(): number {
-    return this.#lru.calculatedSize
+    return this.#lru.bytes
   }
 
   get evictions(): number {
-    return this.#evictions
+    return this.#lru.evictions
   }
 
   /** New keys the TinyLFU admission kept out of a full tier (always 0 with `admission: 'lru'`). */

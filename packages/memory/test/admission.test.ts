@@ -75,6 +75,20 @@ describe("memoryL1 admission: 'tinylfu'", () => {
     expect([...l1.keys()].sort()).toEqual(['hot:0', 'hot:1', 'hot:2', 'hot:3'])
   })
 
+  it('counts hot reads through getResolved() as requests, as get() counts them', async () => {
+    const l1 = memoryL1({ maxItems: 4, admission: 'tinylfu' })
+    for (let i = 0; i < 4; i++)
+      l1.set(`hot:${i}`, { ...entry(`hot ${i}`), resolved: Promise.resolve(`hot ${i}`) })
+    for (let r = 0; r < 3; r++)
+      for (let i = 0; i < 4; i++) expect(l1.getResolved(`hot:${i}`, 0)).toBeDefined()
+    expect(await l1.getResolved('hot:1', 0)).toBe('hot 1')
+    // Counted only by set(), the residents would lose to a key requested twice.
+    l1.set('cold', entry('cold'))
+    l1.set('cold', entry('cold'))
+    expect(l1.get('cold')).toBeUndefined()
+    expect(l1.rejections).toBe(2)
+  })
+
   it('admits a new key once it is requested more often than the LRU victim', () => {
     const l1 = fullTierOfPopularKeys(1)
     let admittedAfter = 0

@@ -138,22 +138,21 @@ export class TieredCache {
 
   /** The value, or `undefined` on a miss. Never rejects because L2 is down; rejects for an invalid key. */
   get<T = unknown>(key: string): Promise<T | undefined> {
-    let entry: L1Entry | undefined
+    let hit: Promise<unknown> | undefined
     try {
-      entry = this.#hotEntry(key)
+      hit = this.#hotHit(key)
     } catch (error) {
       return Promise.reject(error)
     }
-    if (entry !== undefined)
-      return (entry.resolved ?? Promise.resolve(this.#readL1Value(entry))) as Promise<T>
-    return this.#getSlow<T>(key, this.#prefix + key)
+    return (hit as Promise<T> | undefined) ?? this.#getSlow<T>(key, this.#prefix + key)
   }
 
   /**
-   * The shared hot path of `get` and `getOrSet`: validates, counts the call, and returns a fresh L1
-   * entry (counted as a hit) or `undefined`. Synchronous, so a hit costs no closure and no codec.
+   * The shared hot path of `get` and `getOrSet`: validates, counts the call, and returns the value of a
+   * fresh L1 entry as a promise (counted as a hit) or `undefined`. Synchronous, so a hit costs no closure
+   * and no codec; a frozen entry's settled promise comes from `getResolved` when the tier has it.
    */
-  #hotEntry(key: string): L1Entry | undefined {
+  #hotHit(key: string): Promise<unknown> | undefined {
     // A short string key on an open cache needs no more checks; anything else takes the full ones.
     if (this.#closed || typeof key !== 'string' || key.length === 0 || key.length > this.#shortKeyLength) {
       this.#checkOpen()
@@ -161,11 +160,18 @@ export class TieredCache {
     }
     const counters = this.#counters
     counters.operations++
-    const entry = this.#l1?.get(key)
-    if (entry === undefined || !(entry.expiresAt > this.#hitNow())) return undefined
+    const l1 = this.#l1
+    if (l1 === undefined) return undefined
+    const now = this.#hitNow()
+    let hit = l1.getResolved?.(key, now)
+    if (hit === undefined) {
+      const entry = l1.get(key)
+      if (entry === undefined || !(entry.expiresAt > now)) return undefined
+      hit = entry.resolved ?? Promise.resolve(this.#readL1Value(entry))
+    }
     counters.l1Hits++
     if (this.#events.has('hit')) this.#events.emit('hit', { key, tier: 'l1' })
-    return entry
+    return hit
   }
 
   #countL1Miss(key: string): void {
@@ -260,15 +266,13 @@ export class TieredCache {
    * caches nothing.
    */
   getOrSet<T>(key: string, loader: () => T | Promise<T>, options: SetOptions = {}): Promise<T> {
-    let entry: L1Entry | undefined
+    let hit: Promise<unknown> | undefined
     try {
-      entry = this.#hotEntry(key)
+      hit = this.#hotHit(key)
     } catch (error) {
       return Promise.reject(error)
     }
-    if (entry !== undefined)
-      return (entry.resolved ?? Promise.resolve(this.#readL1Value(entry))) as Promise<T>
-    return this.#getOrSetSlow(key, loader, options)
+    return (hit as Promise<T> | undefined) ?? this.#getOrSetSlow(key, loader, options)
   }
 
   // L2 is read inside the flight (by ReadThrough.load), so a stampede of callers costs one L2 read, not one each.

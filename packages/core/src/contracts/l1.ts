@@ -26,6 +26,13 @@ export interface L1Tier {
   readonly name: string
   /** The entry, or `undefined` on a miss. Expiry is checked by the cache with its own clock. */
   get(key: string): L1Entry | undefined
+  /**
+   * Optional hot path: `entry.resolved` when the entry has a settled promise and `expiresAt > now` (the
+   * cache's clock), counted as a use as `get` counts one; otherwise `undefined`, and the cache then asks
+   * `get`. A tier that keeps both fields by slot answers without reading the entry object, so a hot hit
+   * touches one object fewer (with 10k entries, a cache miss fewer per hit).
+   */
+  getResolved?(key: string, now: number): Promise<unknown> | undefined
   /** Keeps `entry` for at most `ttlMs` (or forever when omitted). */
   set(key: string, entry: L1Entry, ttlMs?: number): void
   /**
