@@ -35,6 +35,8 @@ function check(
 }
 
 const x = (v: number) => `${v.toFixed(2)}x`
+const maxOf = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? undefined : Math.max(a, b)
 
 /** Evaluates the targets of issue 7 against one run's medians. */
 export function evaluate(results: Record<string, WorkloadMedians>): Check[] {
@@ -105,12 +107,13 @@ export function evaluate(results: Record<string, WorkloadMedians>): Check[] {
     checks.push(
       check(
         w,
-        'exactly 1 loader call',
-        m(w, OURS, 'loaderCalls'),
+        'exactly 1 loader call (in the fresh and in the warmed process)',
+        maxOf(m(w, OURS, 'loaderCalls'), m(w, OURS, 'freshLoaderCalls')),
         (v) => v === 1,
         (v) => String(v),
       ),
-      check(w, 'total time <= 1.5x loader time', m(w, OURS, 'xLoader'), (v) => v <= 1.5, x),
+      check(w, 'total time <= 1.5x loader time (warmed process)', m(w, OURS, 'xLoader'), (v) => v <= 1.5, x),
+      check(w, 'total time in the fresh process (first stampede)', m(w, OURS, 'freshXLoader'), undefined, x),
     )
   }
   // W5's two targets conflict on this text (see @cache/compression-node's README): the default row is held
