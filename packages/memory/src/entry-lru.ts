@@ -34,6 +34,7 @@ export class EntryLru {
   #bytes = 0
   #evictions = 0
 
+  /** `now` is the tier's clock for TTLs (deadlines). */
   constructor(
     readonly maxItems: number,
     readonly maxBytes: number,
@@ -54,12 +55,14 @@ export class EntryLru {
     return this.#evictions
   }
 
-  /** The entry, made the most recently used; `undefined` when absent or past its deadline (then dropped). */
+  /**
+   * The entry, made the most recently used; `undefined` when absent or past its deadline (then dropped).
+   * An entry lives while `now() <= deadline`, as in lru-cache.
+   */
   get(key: string): L1Entry | undefined {
     const slot = this.#slots.get(key)
     if (slot === undefined) return undefined
-    const deadline = this.#deadline[slot]!
-    if (deadline !== Number.POSITIVE_INFINITY && !(deadline > this.now())) {
+    if (this.#isDead(slot)) {
       this.#remove(slot)
       return undefined
     }
@@ -68,8 +71,11 @@ export class EntryLru {
   }
 
   /**
-   * The entry's settled promise when it has one and `expiresAt > now` (the caller's clock), made the most
-   * recently used; otherwise `undefined`, touching nothing. Reads no entry object.
+   * The entry's settled promise when it has one and `expiresAt > now`, made the most recently used;
+   * otherwise `undefined`, touching nothing. Reads no entry object and no clock: freshness is the
+   * caller's to judge with its own clock. The deadline (this tier's TTL, on its clock) stays with `get`,
+   * `keys` readers and eviction; the caller derives it from the same entry (`staleUntil >= expiresAt`),
+   * so the two only disagree when the clocks do (a wall clock set back).
    */
   resolved(key: string, now: number): Promise<unknown> | undefined {
     const slot = this.#slots.get(key)
@@ -87,6 +93,11 @@ export class EntryLru {
   /** The key the next eviction would drop. */
   oldestKey(): string | undefined {
     return this.#oldest === NONE ? undefined : this.#keys[this.#oldest]
+  }
+
+  /** Whether the entry the next eviction would drop is past its deadline (evicting it loses nothing). */
+  oldestIsDead(): boolean {
+    return this.#oldest !== NONE && this.#isDead(this.#oldest)
   }
 
   /**
@@ -138,12 +149,20 @@ export class EntryLru {
     this.#newest = NONE
   }
 
-  /** Keys from the most to the least recently used, skipping those past their deadline. */
-  *keys(): IterableIterator<string> {
-    const now = this.now()
-    for (let slot = this.#newest; slot !== NONE; slot = this.#older[slot]!) {
-      if (this.#deadline[slot]! > now) yield this.#keys[slot]!
-    }
+  /**
+   * Every key held, from the most to the least recently used, those past their deadline included: a
+   * caller that invalidates must reach them too (`resolved` judges by the caller's clock), and its `get`
+   * drops them. A snapshot: the tier may change while it is read.
+   */
+  keys(): IterableIterator<string> {
+    const keys: string[] = []
+    for (let slot = this.#newest; slot !== NONE; slot = this.#older[slot]!) keys.push(this.#keys[slot]!)
+    return keys.values()
+  }
+
+  #isDead(slot: number): boolean {
+    const deadline = this.#deadline[slot]!
+    return deadline !== Number.POSITIVE_INFINITY && deadline < this.now()
   }
 
   #allocate(): number {

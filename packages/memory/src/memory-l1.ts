@@ -40,7 +40,7 @@ export class MemoryL1 implements L1Tier {
 
   /**
    * The settled promise of a frozen entry fresh at `now` (see `L1Tier.getResolved`), counted as a use
-   * like `get`. Answered from per-slot arrays without reading the entry object.
+   * like `get`. Answered from per-slot arrays without reading the entry object or a clock.
    */
   getResolved(key: string, now: number): Promise<unknown> | undefined {
     const resolved = this.#lru.resolved(key, now)
@@ -49,8 +49,9 @@ export class MemoryL1 implements L1Tier {
   }
 
   set(key: string, entry: L1Entry, ttlMs?: number): void {
-    // Admitted just before (the cache asks first): take it without counting the request twice.
-    if (this.#admitted !== key && !this.admits(key, entry.size)) return
+    // Admitted just before (the cache asks first): take it without counting the request twice. The size
+    // is checked again: an admission left over from a failed write must not let an oversized entry in.
+    if ((this.#admitted !== key || entry.size > this.maxBytes) && !this.admits(key, entry.size)) return
     this.#admitted = undefined
     this.#lru.set(key, entry, ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs)))
   }
@@ -88,6 +89,8 @@ export class MemoryL1 implements L1Tier {
     if (lru.size < this.maxItems && lru.bytes + Math.max(1, size) <= this.maxBytes) return true
     // An expired entry still holds its slot, so its update counts as an update, not a newcomer.
     if (lru.has(key)) return true
+    // The entry that would go is past its TTL: evicting it costs no hit.
+    if (lru.oldestIsDead()) return true
     const victim = lru.oldestKey()
     if (victim === undefined) return true
     const sketch = this.#sketch as FrequencySketch
@@ -106,6 +109,7 @@ export class MemoryL1 implements L1Tier {
     for (const key of [...this.#lru.keys()]) if (key.startsWith(prefix)) this.#lru.delete(key)
   }
 
+  /** Every key held, those past this tier's TTL included (a `get` drops them); a snapshot. */
   keys(): IterableIterator<string> {
     return this.#lru.keys()
   }

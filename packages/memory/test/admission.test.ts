@@ -89,6 +89,19 @@ describe("memoryL1 admission: 'tinylfu'", () => {
     expect(l1.rejections).toBe(2)
   })
 
+  it('admits a new key when the entry it would evict is past its TTL', () => {
+    let now = 1_000
+    const l1 = memoryL1({ maxItems: 2, admission: 'tinylfu', now: () => now })
+    l1.set('popular', entry('popular'), 10)
+    for (let i = 0; i < 5; i++) l1.get('popular')
+    l1.set('b', entry('b'), 100_000)
+    now += 50
+    l1.set('c', entry('c'), 100_000)
+    expect(l1.get('c')?.value).toBe('c')
+    expect(l1.rejections).toBe(0)
+    expect([...l1.keys()].sort()).toEqual(['b', 'c'])
+  })
+
   it('admits a new key once it is requested more often than the LRU victim', () => {
     const l1 = fullTierOfPopularKeys(1)
     let admittedAfter = 0

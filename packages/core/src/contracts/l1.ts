@@ -28,9 +28,11 @@ export interface L1Tier {
   get(key: string): L1Entry | undefined
   /**
    * Optional hot path: `entry.resolved` when the entry has a settled promise and `expiresAt > now` (the
-   * cache's clock), counted as a use as `get` counts one; otherwise `undefined`, and the cache then asks
-   * `get`. A tier that keeps both fields by slot answers without reading the entry object, so a hot hit
-   * touches one object fewer (with 10k entries, a cache miss fewer per hit).
+   * cache's clock, which alone judges freshness here), counted as a use as `get` counts one; otherwise
+   * `undefined`, and the cache then asks `get`. A tier that keeps both fields by slot answers without
+   * reading the entry object, so a hot hit touches one object fewer (with 10k entries, a cache miss
+   * fewer per hit). Such a tier should list entries past its own TTL in `keys`, so invalidations reach
+   * what this method may still serve.
    */
   getResolved?(key: string, now: number): Promise<unknown> | undefined
   /** Keeps `entry` for at most `ttlMs` (or forever when omitted). */
@@ -48,7 +50,7 @@ export interface L1Tier {
   delete(key: string): boolean
   /** Removes keys starting with `prefix`, or everything without one. */
   clear(prefix?: string): void
-  /** Keys currently held (for tag invalidation and diagnostics). */
+  /** Keys currently held, expired ones possibly included (for tag invalidation and diagnostics; read entries with `get`). */
   keys(): IterableIterator<string>
   /** Number of entries held. */
   readonly size: number
