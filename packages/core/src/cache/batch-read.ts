@@ -34,8 +34,11 @@ export interface BatchHost {
     key: string,
   ): FoundEntry | undefined | Promise<FoundEntry | undefined>
   prepare(key: string, value: unknown, options: SetOptions): PreparedWrite
-  /** Writes L2 (one round trip for many) then L1; an L2 failure is reported, never thrown. */
-  store(items: PreparedWrite[]): Promise<void>
+  /**
+   * Writes L2 (one round trip for many) then L1; an L2 failure is reported, never thrown. Resolves to the
+   * L1 entry built for each item.
+   */
+  store(items: PreparedWrite[]): Promise<(L1Entry | undefined)[]>
   emitError(error: unknown, tier: Tier, operation: string, key?: string): void
 }
 

@@ -90,6 +90,26 @@ export function frozenOrFresh(value: unknown, payload: Uint8Array, serializer: S
   return deepFreeze(value) ? value : serializer.deserialize(payload)
 }
 
+/** The value of an L1 entry: a private decode when it is kept as bytes, else the (frozen) value. */
+export function readL1Value(entry: L1Entry, serializer: Serializer): unknown {
+  return entry.payload ? serializer.deserialize(entry.payload) : entry.value
+}
+
+/**
+ * What the callers of one load get for `payload`: the value of the L1 entry built for it, else a decode,
+ * deep-frozen when an L1 refused it (the callers joined on the load share it). Never the loader's object.
+ */
+export function loadedValue(
+  entry: L1Entry | undefined,
+  payload: Uint8Array,
+  serializer: Serializer,
+  withL1: boolean,
+): unknown {
+  if (entry) return readL1Value(entry, serializer)
+  const value = serializer.deserialize(payload)
+  return withL1 ? frozenOrFresh(value, payload, serializer) : value
+}
+
 /** `bytes`, copied when it is a view into a larger buffer (an L2 reply, an envelope) that L1 must not pin or share. */
 function ownBytes(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()

@@ -1,6 +1,6 @@
 import { describeInput, ValidationError } from '../errors'
 import { type BatchHost, type FoundEntry, readL1, readL2Batch } from './batch-read'
-import { frozenOrFresh, type PreparedWrite } from './entry'
+import { loadedValue, type PreparedWrite } from './entry'
 import { checkTags, resolveTtl, type SetOptions } from './options'
 import type { FlightClaim } from './single-flight'
 
@@ -129,16 +129,10 @@ async function loadAndStore<T>(
       writes.push(host.prepare(claims[j]!.key, values[j], options))
       at.push(j)
     }
-    if (writes.length > 0) await host.store(writes)
+    const entries = writes.length > 0 ? await host.store(writes) : []
+    // What the new L1 entry holds (frozen), or a decoded copy: never the loader's own object.
     writes.forEach((write, w) => {
-      // Hand out what L1 now holds (frozen), or a decoded copy: never the loader's own object. A copy
-      // the L1 refused is frozen as its entry would be (callers joined on the key share it).
-      const entry = host.l1?.get(write.key)
-      if (entry) settled[at[w]!] = host.readL1Value(entry)
-      else {
-        const value = host.serializer.deserialize(write.payload)
-        settled[at[w]!] = host.l1 ? frozenOrFresh(value, write.payload, host.serializer) : value
-      }
+      settled[at[w]!] = loadedValue(entries[w], write.payload, host.serializer, host.l1 !== undefined)
     })
   } catch (error) {
     return serveStaleOrReject(host, claims, error)

@@ -2,7 +2,7 @@ import type { EntryMeta } from '../contracts/codec'
 import type { L1Entry } from '../contracts/l1'
 import type { Store } from '../contracts/store'
 import type { CacheParts } from './cache-parts'
-import { frozenOrFresh } from './entry'
+import { frozenOrFresh, readL1Value } from './entry'
 import type { L2Gateway } from './l2-gateway'
 import type { WritePath } from './write-path'
 
@@ -119,6 +119,6 @@ export class L2Reader {
 
   /** The value of an L1 entry: a private decode when it is kept as bytes, else the (frozen) value. */
   readL1Value(entry: L1Entry): unknown {
-    return entry.payload ? this.#parts.codec.serializer.deserialize(entry.payload) : entry.value
+    return readL1Value(entry, this.#parts.codec.serializer)
   }
 }

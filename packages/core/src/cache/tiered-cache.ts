@@ -167,7 +167,7 @@ export class TieredCache {
     if (hit === undefined) {
       const entry = l1.get(key)
       if (entry === undefined || !(entry.expiresAt > now)) return undefined
-      hit = entry.resolved ?? Promise.resolve(this.#readL1Value(entry))
+      hit = entry.resolved ?? Promise.resolve(this.#reads.readL1Value(entry))
     }
     counters.l1Hits++
     if (this.#events.has('hit')) this.#events.emit('hit', { key, tier: 'l1' })
@@ -401,10 +401,6 @@ export class TieredCache {
   #checkKeyList(keys: readonly string[]): void {
     if (!Array.isArray(keys)) throw new ValidationError('Expected an array of keys', 'INVALID_KEY')
     for (const key of keys) checkKey(key, this.options.maxKeyBytes)
-  }
-
-  #readL1Value(entry: L1Entry): unknown {
-    return entry.payload ? this.#codec.serializer.deserialize(entry.payload) : entry.value
   }
 
   #emitError(error: unknown, tier: Tier, operation: string, key?: string): void {

@@ -6,8 +6,8 @@ import type { CacheParts } from './cache-parts'
 import {
   buildL1Entry,
   DECODE,
-  frozenOrFresh,
   l1EntrySize,
+  loadedValue,
   type PreparedWrite,
   prepareWrite,
   remainingTtlMs,
@@ -40,28 +40,22 @@ export class WritePath {
 
   /**
    * Writes L2 (one round trip for many) then L1, and tells other instances to drop their copy.
-   * `afterL2` runs between the two (a lock holder releases there, so waiters find the value).
+   * `afterL2` runs between the two (a lock holder releases there, so waiters find the value). Resolves
+   * to the L1 entry built for each item (`undefined` where none was).
    */
-  async store(items: PreparedWrite[], afterL2?: () => void): Promise<void> {
+  async store(items: PreparedWrite[], afterL2?: () => void): Promise<(L1Entry | undefined)[]> {
     if (this.#parts.l2) await this.#storeL2(items)
     afterL2?.()
-    for (const item of items) this.#storeL1(item)
+    const entries = items.map((item) => this.#storeL1(item))
     if (this.#parts.bus)
       this.#bus.publish({ kind: 'keys', origin: this.#parts.id, keys: items.map((i) => i.fullKey) })
+    return entries
   }
 
-  /**
-   * `store` for the one write of a load, resolving to the value its callers get: L1's frozen copy, else
-   * a decode of the payload, deep-frozen when an L1 refused it (the callers joined on the load share it).
-   */
+  /** `store` for the one write of a load, resolving to the value its callers get (see `loadedValue`). */
   async storeAndRead(item: PreparedWrite, afterL2?: () => void): Promise<unknown> {
-    if (this.#parts.l2) await this.#storeL2([item])
-    afterL2?.()
-    const entry = this.#storeL1(item)
-    if (this.#parts.bus) this.#bus.publish({ kind: 'keys', origin: this.#parts.id, keys: [item.fullKey] })
-    if (entry) return entry.payload ? this.#parts.codec.serializer.deserialize(entry.payload) : entry.value
-    const value = this.#parts.codec.serializer.deserialize(item.payload)
-    return this.#parts.l1 ? frozenOrFresh(value, item.payload, this.#parts.codec.serializer) : value
+    const [entry] = await this.store([item], afterL2)
+    return loadedValue(entry, item.payload, this.#parts.codec.serializer, this.#parts.l1 !== undefined)
   }
 
   #storeL1(item: PreparedWrite): L1Entry | undefined {
