@@ -14,7 +14,12 @@ export interface ChildSpec {
 /** What a child sends back. */
 export type ChildResult = { ok: true; metrics: Record<string, number> } | { ok: false; error: string }
 
-const CHILD_PATH = fileURLToPath(new URL('../child.ts', import.meta.url))
+// From source (tsx) this module is src/lib/fork.ts; built, it is inlined into dist/main.js and dist/child.js.
+const CHILD_PATH = fileURLToPath(
+  import.meta.url.endsWith('.ts')
+    ? new URL('../child.ts', import.meta.url)
+    : new URL('./child.js', import.meta.url),
+)
 
 /**
  * Runs one workload for one target in a fresh Node process (same flags as this one, so the same

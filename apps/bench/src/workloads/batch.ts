@@ -59,7 +59,7 @@ export const w6: Workload = {
       },
       {
         concurrency: 10,
-        durationMs: context.quick ? 300 : 1_500,
+        durationMs: context.quick ? 300 : 1_000,
         warmupMs: context.quick ? 100 : 300,
         onMeasureStart() {
           batches = 0
@@ -113,7 +113,7 @@ export const w6b: Workload = {
         if (values.length !== BATCH || values[BATCH - 1] === undefined)
           throw new Error(`${context.target} batch incomplete`)
       },
-      { concurrency: 10, durationMs: context.quick ? 300 : 1_500, warmupMs: context.quick ? 100 : 300 },
+      { concurrency: 10, durationMs: context.quick ? 300 : 1_000, warmupMs: context.quick ? 100 : 300 },
     )
     return {
       opsPerSec: result.opsPerSec,

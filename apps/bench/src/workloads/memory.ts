@@ -15,13 +15,13 @@ async function hotKeys(quick: boolean) {
   const count = 10_000
   const keys = Array.from({ length: count }, (_, i) => keyOf(i))
   const order = uniformSamples(count, 1 << 16, 7)
-  return { keys, order, mask: order.length - 1, durationMs: quick ? 150 : 1_000, warmupMs: quick ? 50 : 300 }
+  return { keys, order, mask: order.length - 1, durationMs: quick ? 150 : 600, warmupMs: quick ? 50 : 300 }
 }
 
 /**
  * A hot hit's speed depends on cache misses (`pnpm --filter @cache/bench instructions`), so on where one
  * process's GC happened to place 10k entries: single processes are bimodal, and 5 of them make the
- * median steadier. They are short (about 2 s each).
+ * median steadier. They are short (about 1 s each).
  */
 const HOT_MIN_REPS = 5
 

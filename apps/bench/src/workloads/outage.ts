@@ -36,7 +36,7 @@ export const w7: Workload = {
       for (const [i, key] of keys.entries()) await cache.set(key, kbObject(i), 600_000)
       const beforeMs = context.quick ? 400 : 1_000
       const cutMs = context.quick ? 500 : 1_500
-      const afterMs = context.quick ? 1_600 : 3_500
+      const afterMs = context.quick ? 1_600 : 2_500
       const totalMs = beforeMs + cutMs + afterMs
       const buckets = Array.from({ length: Math.ceil(totalMs / BUCKET_MS) + 1 }, () => ({ ops: 0, hits: 0 }))
       let maxLatencyMs = 0

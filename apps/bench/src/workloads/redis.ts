@@ -95,7 +95,7 @@ export const w5: Workload = {
   ours: { compression: { algorithm: 'brotli' } },
   async run(context) {
     const cache = await context.open()
-    const count = context.quick ? 10 : 50
+    const count = context.quick ? 10 : 20
     const keys = Array.from({ length: count }, (_, i) => `answer:${i}`)
     const values = keys.map((_, i) => llmResponse(100_000, i + 1))
     const jsonBytes = values.reduce<number>((sum, v) => sum + Buffer.byteLength(JSON.stringify(v)), 0) / count

@@ -53,8 +53,8 @@ export const w3: Workload = {
       },
       {
         concurrency: 50,
-        durationMs: context.quick ? 400 : 2_000,
-        warmupMs: context.quick ? 200 : 1_000,
+        durationMs: context.quick ? 400 : 1_500,
+        warmupMs: context.quick ? 200 : 800,
         onMeasureStart: () => (before = cache.l1Counts?.()),
       },
     )
