@@ -6,6 +6,7 @@ import {
   encodeEnvelopeHeader,
   joinEnvelope,
   jsonSerializer,
+  webCryptoEncryptor,
 } from '../src/index'
 
 const meta = (tags: readonly string[] = [], createdAt = 1_000): EntryMeta => ({
@@ -88,5 +89,72 @@ describe('envelope sealed around a long JSON payload', () => {
     const at = sealed.length >> 1
     sealed[at] = sealed[at]! ^ 0x01
     await expect(codec.open(sealed)).rejects.toBeInstanceOf(CorruptEntryError)
+  })
+})
+
+describe('envelope sealed around a short JSON payload', () => {
+  const short = (seed: number) => ({ id: seed, name: `row ${seed}`, bio: 'x'.repeat(seed % 900) })
+
+  test('is written around the payload in its shared block, with the same bytes as a copied envelope', async () => {
+    const codec = createCodec()
+    for (const tags of [[], ['user:1', 'feed']]) {
+      const payload = jsonSerializer().serialize(short(tags.length))
+      const want = expected(payload.slice(), meta(tags))
+      const sealed = codec.sealSync!(payload, meta(tags))!
+      expect(sealed.buffer).toBe(payload.buffer)
+      expect(sealed.buffer.byteLength).toBeGreaterThan(sealed.length)
+      expect(sealed).toEqual(want)
+      expect(codec.openSync!(sealed)!.value).toEqual(short(tags.length))
+    }
+  })
+
+  test('neighbouring envelopes in one block never overlap, whatever the order of sealing', async () => {
+    const codec = createCodec()
+    const values = Array.from({ length: 300 }, (_, i) => short(i * 7))
+    const payloads = values.map((v) => jsonSerializer().serialize(v))
+    // Sealed in reverse: each envelope's header and CRC land in room no other payload uses.
+    const sealed = payloads
+      .map((_, i) => payloads.length - 1 - i)
+      .map((i) => codec.sealSync!(payloads[i]!, meta())!)
+    sealed.reverse()
+    sealed.forEach((bytes, i) => {
+      expect(codec.openSync!(bytes)!.value).toEqual(values[i])
+      expect(jsonSerializer().deserialize(payloads[i]!)).toEqual(values[i])
+    })
+  })
+
+  test('sealing twice, a view inside the payload, or too many tags: a copy, and the payload intact', async () => {
+    const codec = createCodec()
+    const payload = jsonSerializer().serialize(short(5))
+    const before = payload.slice()
+    const first = await codec.seal(payload, meta())
+    const second = await codec.seal(payload, meta(['other']))
+    expect(second.buffer).not.toBe(payload.buffer)
+    expect(second).toEqual(expected(before, meta(['other'])))
+    expect(codec.openSync!(first)!.value).toEqual(short(5))
+
+    const other = jsonSerializer().serialize(short(6))
+    const inner = other.subarray(0, other.length - 1)
+    const otherBefore = other.slice()
+    expect((await codec.seal(inner, meta())).buffer).not.toBe(other.buffer)
+    const tags = Array.from({ length: 8 }, (_, i) => `a-rather-long-tag-name-${i}`)
+    const tagged = await codec.seal(other, meta(tags))
+    expect(tagged.buffer).not.toBe(other.buffer)
+    expect(tagged).toEqual(expected(otherBefore, meta(tags)))
+    expect(other).toEqual(otherBefore)
+    expect(payload).toEqual(before)
+  })
+
+  test('sealSync gives the bytes seal gives, and defers to seal when encrypting', async () => {
+    const plain = createCodec()
+    expect(plain.sealSync!(payload(), meta(['t']))).toEqual(await plain.seal(payload(), meta(['t'])))
+    const key = new Uint8Array(32).fill(7)
+    const encrypted = createCodec({ encryptor: webCryptoEncryptor({ keys: { k1: key }, current: 'k1' }) })
+    expect(encrypted.sealSync!(payload(), meta())).toBeUndefined()
+    expect((await encrypted.open(await encrypted.seal(payload(), meta()))).value).toEqual({ a: 1 })
+
+    function payload() {
+      return jsonSerializer().serialize({ a: 1 })
+    }
   })
 })

@@ -204,6 +204,33 @@ describe('an L2 that fails or stalls', () => {
     expect(cache.stats().pendingWrites).toBe(0)
   })
 
+  it('a pending write keeps bytes of its own, not a view of a block shared with other entries', async () => {
+    const inner = mapStore()
+    const store = chaosStore(inner)
+    const written: Uint8Array[] = []
+    const { set, setMany } = store
+    store.set = (key, value, ttlMs) => {
+      if (store.mode === 'ok') written.push(value)
+      return set(key, value, ttlMs)
+    }
+    store.setMany = (entries) => {
+      if (store.mode === 'ok') written.push(...entries.map((e) => e.value))
+      return setMany(entries)
+    }
+    const cache = await createCache({ store, circuitBreaker: { failureThreshold: 1, recovery: 30 } })
+    store.mode = 'fail'
+    await cache.set('a', { text: 'short enough for the shared block' })
+    expect(cache.stats().pendingWrites).toBe(1)
+    store.mode = 'ok'
+    await sleep(50)
+    await cache.get('trigger')
+    await waitForState(() => cache.stats().pendingWrites === 0)
+    expect(written).toHaveLength(1)
+    expect(written[0]!.byteLength).toBe(written[0]!.buffer.byteLength)
+    expect(await cache.get('a')).toEqual({ text: 'short enough for the shared block' })
+    await cache.close()
+  })
+
   it('bounds pending writes and counts the dropped ones', async () => {
     const store = chaosStore(mapStore())
     const cache = await createCache({ store, l1: mapL1(), maxPendingWrites: 2, commandTimeout: 20 })

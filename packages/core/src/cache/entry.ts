@@ -1,3 +1,4 @@
+import { ownBytes } from '../bytes'
 import { deepFreeze } from '../codec/freeze'
 import type { EntryMeta, Serializer } from '../contracts/codec'
 import type { L1Entry } from '../contracts/l1'
@@ -108,11 +109,6 @@ export function loadedValue(
   if (entry) return readL1Value(entry, serializer)
   const value = serializer.deserialize(payload)
   return withL1 ? frozenOrFresh(value, payload, serializer) : value
-}
-
-/** `bytes`, copied when it is a view into a larger buffer (an L2 reply, an envelope) that L1 must not pin or share. */
-function ownBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
 }
 
 /** Milliseconds until `until` (at least 1), or `undefined` for no expiry. */

@@ -180,12 +180,9 @@ export class TieredCache {
     if (this.#events.has('miss')) this.#events.emit('miss', { key, tier: 'l1' })
   }
 
-  async #getSlow<T>(key: string, fullKey: string): Promise<T | undefined> {
+  #getSlow<T>(key: string, fullKey: string): Promise<T | undefined> {
     this.#countL1Miss(key)
-    const found = await this.#reads.read(fullKey, key)
-    if (found && found.meta.expiresAt > this.#now()) return found.value as T
-    this.#counters.misses++
-    return undefined
+    return this.#reads.readValue(fullKey, key) as Promise<T | undefined>
   }
 
   /** True when a fresh value exists; does not count as a hit or miss and does not backfill. */

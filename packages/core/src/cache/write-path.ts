@@ -1,6 +1,7 @@
+import { ownBytes } from '../bytes'
 import type { EntryMeta } from '../contracts/codec'
 import type { L1Entry } from '../contracts/l1'
-import type { StoreEntry } from '../contracts/store'
+import type { Store, StoreEntry } from '../contracts/store'
 import type { BusLink } from './bus-link'
 import type { CacheParts } from './cache-parts'
 import {
@@ -16,6 +17,7 @@ import type { L2Gateway } from './l2-gateway'
 import type { SetOptions } from './options'
 
 const returnTrue = (): true => true
+const storeSet = (store: Store, e: StoreEntry): Promise<void> => store.set(e.key, e.value, e.ttlMs)
 
 /** Writes and deletes across the tiers: L2 first (failures kept as pending writes), then L1, then the bus. */
 export class WritePath {
@@ -67,24 +69,33 @@ export class WritePath {
 
   /** Seals and writes to L2 (one round trip); writes that fail are kept as pending. */
   async #storeL2(items: PreparedWrite[]): Promise<void> {
-    // A single write (every set and getOrSet) skips the Promise.all and the array of promises.
-    const entries =
-      items.length === 1
-        ? [await this.#seal(items[0]!)]
-        : await Promise.all(items.map((item) => this.#seal(item)))
-    for (const e of entries) this.#parts.pending.superseded(e.key)
-    const ok = await this.#gateway.call('set', (s) =>
-      (entries.length === 1
-        ? s.set(entries[0]!.key, entries[0]!.value, entries[0]!.ttlMs)
-        : s.setMany(entries)
-      ).then(returnTrue),
-    )
-    if (ok === undefined) {
+    const l2 = this.#parts.l2!
+    let entries: StoreEntry[]
+    let ok: boolean
+    if (items.length === 1) {
+      // Every set and getOrSet: a synchronous seal, and the store called without a closure or extra promise.
+      const entry = this.#sealSync(items[0]!) ?? (await this.#seal(items[0]!))
+      entries = [entry]
+      this.#parts.pending.superseded(entry.key)
+      try {
+        await l2.call('set', storeSet, entry)
+        this.#gateway.answered()
+        ok = true
+      } catch (error) {
+        this.#parts.emitError(error, 'l2', 'set')
+        ok = false
+      }
+    } else {
+      entries = await Promise.all(items.map((item) => this.#sealSync(item) ?? this.#seal(item)))
+      for (const e of entries) this.#parts.pending.superseded(e.key)
+      ok = (await this.#gateway.call('set', (s) => s.setMany(entries).then(returnTrue))) === true
+    }
+    if (!ok) {
       this.#parts.counters.failedL2Writes += entries.length
       items.forEach((item, i) => {
-        const { value } = entries[i]!
+        // Kept until L2 answers again: an envelope sealed in a shared block must not pin that block.
         this.#parts.pending.set(item.fullKey, {
-          value,
+          value: ownBytes(entries[i]!.value),
           staleUntil: item.meta.staleUntil,
           at: item.meta.createdAt,
         })
@@ -95,8 +106,17 @@ export class WritePath {
     }
   }
 
+  /** The store entry for `item` when the codec seals synchronously (no encryption), else `undefined`. */
+  #sealSync(item: PreparedWrite): StoreEntry | undefined {
+    const value = this.#parts.codec.sealSync?.(item.payload, item.meta)
+    return value === undefined ? undefined : this.#storeEntry(item, value)
+  }
+
   async #seal(item: PreparedWrite): Promise<StoreEntry> {
-    const value = await this.#parts.codec.seal(item.payload, item.meta)
+    return this.#storeEntry(item, await this.#parts.codec.seal(item.payload, item.meta))
+  }
+
+  #storeEntry(item: PreparedWrite, value: Uint8Array): StoreEntry {
     // L2 TTL covers the grace window, so fail-safe can still find the entry after expiry.
     return { key: item.fullKey, value, ttlMs: remainingTtlMs(item.meta.staleUntil, this.#parts.now()) }
   }

@@ -251,19 +251,27 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
     return decode(plain, envelope, readers)
   }
 
+  /** Compresses (when worth it) and seals without encryption: every step synchronous. */
+  const sealPlain = (payload: Uint8Array, meta: EntryMeta): Uint8Array => {
+    const packed = compress(payload)
+    if (!packed) counters.uncompressed++
+    return packed
+      ? sealEnvelope(FLAG_COMPRESSED, packedIds!, meta, packed, checksum)
+      : sealEnvelope(0, rawIds, meta, payload, checksum)
+  }
+
   return {
     serializer,
     async seal(payload: Uint8Array, meta: EntryMeta): Promise<Uint8Array> {
+      if (!encryptor) return sealPlain(payload, meta)
       const packed = compress(payload)
       if (!packed) counters.uncompressed++
-      const flags = (packed ? FLAG_COMPRESSED : 0) | (encryptor ? FLAG_ENCRYPTED : 0)
-      const ids = packed ? packedIds! : rawIds
-      const body = packed ?? payload
-      if (!encryptor) return sealEnvelope(flags, ids, meta, body, checksum)
+      const flags = (packed ? FLAG_COMPRESSED : 0) | FLAG_ENCRYPTED
       // The header is authenticated with the ciphertext: nobody can change expiry or tags unnoticed.
-      const header = encodeHeaderWith(flags, ids, meta)
-      return joinEnvelope(header, await encryptor.encrypt(body, header), checksum)
+      const header = encodeHeaderWith(flags, packed ? packedIds! : rawIds, meta)
+      return joinEnvelope(header, await encryptor.encrypt(packed ?? payload, header), checksum)
     },
+    sealSync: (payload: Uint8Array, meta: EntryMeta) => (encryptor ? undefined : sealPlain(payload, meta)),
     // Not async: an unencrypted entry (the common case) decodes synchronously into an already settled
     // promise, without the frame and extra promise of an async function on every L2 read.
     open(bytes: Uint8Array): Promise<DecodedEntry> {

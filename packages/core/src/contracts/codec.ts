@@ -48,6 +48,11 @@ export interface Codec {
   readonly serializer: Serializer
   /** Wraps a serialized payload and its meta into an envelope (compressing or encrypting as configured). */
   seal(payload: Uint8Array, meta: EntryMeta): Promise<Uint8Array>
+  /**
+   * Optional: `seal` without a promise when no step is asynchronous (no encryption); `undefined` when
+   * `seal` must be used. Throws what `seal` rejects with. Every L2 write seals through it when it can.
+   */
+  sealSync?(payload: Uint8Array, meta: EntryMeta): Uint8Array | undefined
   /** Opens an envelope written under any settings this codec knows; rejects with a `CorruptEntryError`. */
   open(bytes: Uint8Array): Promise<DecodedEntry>
   /**

@@ -24,7 +24,11 @@ export interface Store {
   get(key: string): Promise<Uint8Array | undefined>
   /** Values in the order of `keys`, `undefined` for each miss; one round trip. */
   getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>
-  /** Stores `value`; without `ttlMs` it never expires. */
+  /**
+   * Stores `value`; without `ttlMs` it never expires. `value` may be a view into a larger buffer that the
+   * cache keeps using for other entries (never rewriting this view): a store that keeps bytes in memory
+   * keeps a copy, as the conformance suite's mutation test requires anyway.
+   */
   set(key: string, value: Uint8Array, ttlMs?: number): Promise<void>
   /** Stores every entry in one round trip where the backend allows it. */
   setMany(entries: readonly StoreEntry[]): Promise<void>
