@@ -45,6 +45,7 @@ export class L2Reader {
   async #read(fullKey: string, key: string, valueOnly: boolean): Promise<unknown> {
     const l2 = this.#parts.l2
     let found: Found | undefined
+    let now: number | undefined
     if (l2) {
       // The gateway's call inlined: one frame for the whole read, no closure per call.
       let bytes: Uint8Array | undefined
@@ -56,11 +57,14 @@ export class L2Reader {
       }
       if (bytes) {
         const opened = this.open(fullKey, bytes, key)
-        found = this.#acceptFound(key, opened instanceof Promise ? await opened : opened)
+        const decoded = opened instanceof Promise ? await opened : opened
+        // One clock reading decides freshness for both the counters and `get`.
+        now = this.#parts.now()
+        found = this.#acceptFound(key, decoded, now)
       } else this.#l2Miss(key, undefined)
     }
     if (!valueOnly) return found
-    if (found && found.meta.expiresAt > this.#parts.now()) return found.value
+    if (found && found.meta.expiresAt > (now ?? this.#parts.now())) return found.value
     this.#parts.counters.misses++
     return undefined
   }
@@ -72,13 +76,13 @@ export class L2Reader {
   accept(fullKey: string, bytes: Uint8Array, key: string): Found | undefined | Promise<Found | undefined> {
     const opened = this.open(fullKey, bytes, key)
     return opened instanceof Promise
-      ? opened.then((found) => this.#acceptFound(key, found))
-      : this.#acceptFound(key, opened)
+      ? opened.then((found) => this.#acceptFound(key, found, this.#parts.now()))
+      : this.#acceptFound(key, opened, this.#parts.now())
   }
 
   /** Counts a decoded L2 entry as a hit or miss and backfills L1 with a fresh one. */
-  #acceptFound(key: string, found: Found | undefined): Found | undefined {
-    if (!found || !(found.meta.expiresAt > this.#parts.now())) return this.#l2Miss(key, found)
+  #acceptFound(key: string, found: Found | undefined, now: number): Found | undefined {
+    if (!found || !(found.meta.expiresAt > now)) return this.#l2Miss(key, found)
     this.#parts.counters.l2Hits++
     if (this.#parts.events.has('hit')) this.#parts.events.emit('hit', { key, tier: 'l2' })
     if (!this.#parts.l1) return found

@@ -192,7 +192,18 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
     : undefined
   const expected: ExpectedIds = { serializerId: serializer.id, compressorId: compressor?.id ?? '', keyId }
 
+  // What nearly every entry needs (this codec's own serializer, raw or with its own compressor): made once,
+  // not per read. The configured serializer and compressor are the ones the maps hold for their ids.
+  const rawReaders: Readers = { serializerReader: serializer, compressorReader: undefined }
+  const packedReaders: Readers | undefined = compressor && {
+    serializerReader: serializer,
+    compressorReader: compressor,
+  }
   const pickReaders = (envelope: ParsedEnvelope): Readers => {
+    if (envelope.serializerId === serializer.id && !(envelope.flags & FLAG_ENCRYPTED) && !requireEncryption) {
+      if (envelope.compressorId === '') return rawReaders
+      if (envelope.compressorId === compressor?.id) return packedReaders!
+    }
     const serializerReader = serializers.get(envelope.serializerId)
     if (!serializerReader) throw new CorruptEntryError(`Unknown serializer "${envelope.serializerId}"`)
     const compressorReader = envelope.compressorId ? compressors.get(envelope.compressorId) : undefined

@@ -39,13 +39,26 @@ export class DeadlineQueue {
 
   /** Starts timing a call; `expire` runs once, at the deadline, unless `settle` came first. */
   add(expire: () => void): Deadline {
-    const deadline: Deadline = { at: monotonicNow() + this.#timeoutMs, done: false, expire, next: undefined }
+    const deadline: Deadline = { at: this.deadlineFromNow(), done: false, expire, next: undefined }
+    this.push(deadline)
+    return deadline
+  }
+
+  /** When a call starting now times out, on the queue's clock. */
+  deadlineFromNow(): number {
+    return monotonicNow() + this.#timeoutMs
+  }
+
+  /**
+   * `add` for a caller that is its own deadline (its `at` from {@link deadlineFromNow}, not yet done):
+   * its `expire` method runs once, at `at`, unless `settle` came first.
+   */
+  push(deadline: Deadline): void {
     if (this.#tail === undefined) this.#head = deadline
     else this.#tail.next = deadline
     this.#tail = deadline
     if (this.#timer === undefined) this.#arm(this.#timeoutMs)
     else if (!this.#holding) this.#hold(true)
-    return deadline
   }
 
   /** Marks a call as settled; false when it had already timed out (or settled). */

@@ -2,7 +2,7 @@ import type { Clock } from '../clock'
 import type { Store } from '../contracts/store'
 import { CacheError, InfrastructureError } from '../errors'
 import { CircuitBreaker, type CircuitState } from './circuit-breaker'
-import { DeadlineQueue } from './deadline-queue'
+import { type Deadline, DeadlineQueue } from './deadline-queue'
 
 /** Options for {@link GuardedStore}. */
 export interface GuardedStoreOptions {
@@ -87,37 +87,35 @@ export class GuardedStore {
       pending = Promise.reject(error)
     }
     const deadlines = this.#deadlines
-    if (deadlines === undefined) {
-      return pending.then(
-        (value) => {
-          this.breaker.success()
-          return value
-        },
-        (error: unknown) => {
-          throw this.#failed(operation, error)
-        },
-      )
-    }
-    return new Promise<T>((resolve, reject) => {
-      const deadline = deadlines.add(() => {
-        reject(this.#failed(operation, undefined, true))
-      })
-      // These handlers also consume a late rejection after a timeout, so it is never unhandled.
-      pending.then(
-        (value) => {
-          if (!deadlines.settle(deadline)) return
-          this.breaker.success()
-          resolve(value)
-        },
-        (error: unknown) => {
-          if (deadlines.settle(deadline)) reject(this.#failed(operation, error))
-        },
-      )
-    })
+    if (deadlines === undefined)
+      return pending.then(this.#succeeded as (value: T) => T, this.#failedFor(operation))
+    const call = new TimedCall<T>(this, operation, deadlines)
+    // These handlers also consume a late rejection after a timeout, so it is never unhandled.
+    pending.then(call.settle, call.fail)
+    return call.promise
   }
 
-  /** Feeds the breaker and turns a failure or a timeout into a `CacheError`. */
-  #failed(operation: string, error: unknown, timedOut = false): CacheError {
+  /** The breaker learns of a success; the value passes through. Shared by every call. */
+  readonly #succeeded = (value: unknown): unknown => {
+    this.breaker.success()
+    return value
+  }
+
+  /** One rejection handler per operation name, made once: a call allocates no closure for it. */
+  readonly #failHandlers = new Map<string, (error: unknown) => never>()
+  #failedFor(operation: string): (error: unknown) => never {
+    let handler = this.#failHandlers.get(operation)
+    if (handler === undefined) {
+      handler = (error) => {
+        throw this.failed(operation, error)
+      }
+      this.#failHandlers.set(operation, handler)
+    }
+    return handler
+  }
+
+  /** Feeds the breaker and turns a failure or a timeout into a `CacheError`. @internal */
+  failed(operation: string, error: unknown, timedOut = false): CacheError {
     this.breaker.failure()
     if (timedOut) {
       return new InfrastructureError(
@@ -131,5 +129,55 @@ export class GuardedStore {
       'INFRASTRUCTURE',
       { cause: error },
     )
+  }
+}
+
+// The executor `new Promise` calls synchronously: one shared function hands out resolve and reject, so a
+// call allocates no executor closure.
+let takenResolve: (value: never) => void = () => {}
+let takenReject: (error: unknown) => void = () => {}
+const take = (resolve: (value: never) => void, reject: (error: unknown) => void): void => {
+  takenResolve = resolve
+  takenReject = reject
+}
+
+/**
+ * One store call timed by the guard's deadline queue: the queue's entry and the call's promise in one
+ * object, whose `expire` the queue calls as a method (no closure for it either).
+ */
+class TimedCall<T> implements Deadline {
+  readonly promise: Promise<T>
+  readonly at: number
+  done = false
+  next: Deadline | undefined = undefined
+  readonly #resolve: (value: T) => void
+  readonly #reject: (error: unknown) => void
+  readonly #guard: GuardedStore
+  readonly #operation: string
+  readonly #deadlines: DeadlineQueue
+
+  constructor(guard: GuardedStore, operation: string, deadlines: DeadlineQueue) {
+    this.promise = new Promise<T>(take)
+    this.#resolve = takenResolve as (value: T) => void
+    this.#reject = takenReject
+    this.#guard = guard
+    this.#operation = operation
+    this.#deadlines = deadlines
+    this.at = deadlines.deadlineFromNow()
+    deadlines.push(this)
+  }
+
+  expire(): void {
+    this.#reject(this.#guard.failed(this.#operation, undefined, true))
+  }
+
+  readonly settle = (value: T): void => {
+    if (!this.#deadlines.settle(this)) return
+    this.#guard.breaker.success()
+    this.#resolve(value)
+  }
+
+  readonly fail = (error: unknown): void => {
+    if (this.#deadlines.settle(this)) this.#reject(this.#guard.failed(this.#operation, error))
   }
 }
