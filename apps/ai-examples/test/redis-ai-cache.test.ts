@@ -8,6 +8,9 @@ import { collect } from './helpers'
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 // The shared Redis is never flushed: everything lives under this run's own namespace.
 const namespace = `ai-examples-redis-${process.pid}-${Date.now()}`
+// This file checks behaviour, not timeouts: next to the rest of the suite on 2 cores, a Redis reply or a
+// SCAN step can take longer than the default 300 ms, and a write that times out is only pending.
+const commandTimeout = '5s'
 
 async function* chunks(words: string[]) {
   for (const delta of words) yield { delta }
@@ -22,11 +25,13 @@ describe('AI cache over a real Redis shared by two instances', () => {
       store: redisStore({ url: REDIS_URL }),
       l1: memoryL1(),
       namespace,
+      commandTimeout,
       failOnConnectionError: true,
     })
     readerCache = await createCache({
       store: redisStore({ url: REDIS_URL }),
       namespace,
+      commandTimeout,
       failOnConnectionError: true,
     })
   })
