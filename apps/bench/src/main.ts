@@ -26,11 +26,11 @@ const only = values.only?.split(',')
 const targetFilter = values.targets?.split(',')
 const here = dirname(fileURLToPath(import.meta.url))
 const out = resolve(values.out ?? resolve(here, '..', 'results', quick ? 'quick.json' : 'latest.json'))
-// --source runs our packages from TypeScript source (no build needed); the default runs built dist.
 if (values.source && !import.meta.url.endsWith('.ts')) {
   console.error('--source needs the TypeScript entry: node --import tsx src/main.ts --source')
   process.exit(2)
 }
+// --source runs our packages from TypeScript source (no build needed); the default runs built dist.
 const execArgv = [...process.execArgv, ...(values.source ? ['--conditions=source'] : [])]
 // Five random base-36 characters: enough to keep concurrent runs apart in a shared Redis.
 const runId = Math.random().toString(36).slice(2, 7).padEnd(5, '0')

@@ -14,14 +14,18 @@ export class L2Gateway {
     this.#parts = parts
   }
 
-  /** Runs an L2 call through timeout and breaker; failures are reported and yield `undefined`. */
-  call<T>(
+  /**
+   * Runs an L2 call through timeout and breaker; failures are reported and yield `undefined`. `arg`
+   * lets a hot caller pass a shared `run` and its argument instead of a new closure.
+   */
+  call<T, A = undefined>(
     operation: string,
-    run: (s: GuardedStore['store']) => Promise<T>,
+    run: (s: GuardedStore['store'], arg: A) => Promise<T>,
     key?: string,
+    arg?: A,
   ): Promise<T | undefined> {
     if (!this.#parts.l2) return Promise.resolve(undefined)
-    return this.#parts.l2.call(operation, run).then(
+    return this.#parts.l2.call(operation, run, arg).then(
       (result) => {
         this.answered()
         return result

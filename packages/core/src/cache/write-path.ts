@@ -17,7 +17,12 @@ import type { L2Gateway } from './l2-gateway'
 import type { SetOptions } from './options'
 
 const returnTrue = (): true => true
-const storeSet = (store: Store, e: StoreEntry): Promise<void> => store.set(e.key, e.value, e.ttlMs)
+/** One round trip for the sealed entries; shared, so a write allocates no closure for it. */
+const writeEntries = (store: Store, entries: StoreEntry[]): Promise<true> =>
+  (entries.length === 1
+    ? store.set(entries[0]!.key, entries[0]!.value, entries[0]!.ttlMs)
+    : store.setMany(entries)
+  ).then(returnTrue)
 
 /** Writes and deletes across the tiers: L2 first (failures kept as pending writes), then L1, then the bus. */
 export class WritePath {
@@ -69,27 +74,13 @@ export class WritePath {
 
   /** Seals and writes to L2 (one round trip); writes that fail are kept as pending. */
   async #storeL2(items: PreparedWrite[]): Promise<void> {
-    const l2 = this.#parts.l2!
-    let entries: StoreEntry[]
-    let ok: boolean
-    if (items.length === 1) {
-      // Every set and getOrSet: a synchronous seal, and the store called without a closure or extra promise.
-      const entry = this.#sealSync(items[0]!) ?? (await this.#seal(items[0]!))
-      entries = [entry]
-      this.#parts.pending.superseded(entry.key)
-      try {
-        await l2.call('set', storeSet, entry)
-        this.#gateway.answered()
-        ok = true
-      } catch (error) {
-        this.#parts.emitError(error, 'l2', 'set')
-        ok = false
-      }
-    } else {
-      entries = await Promise.all(items.map((item) => this.#sealSync(item) ?? this.#seal(item)))
-      for (const e of entries) this.#parts.pending.superseded(e.key)
-      ok = (await this.#gateway.call('set', (s) => s.setMany(entries).then(returnTrue))) === true
-    }
+    // A single write (every set and getOrSet) seals synchronously and skips the Promise.all.
+    const entries =
+      items.length === 1
+        ? [this.#sealSync(items[0]!) ?? (await this.#seal(items[0]!))]
+        : await Promise.all(items.map((item) => this.#sealSync(item) ?? this.#seal(item)))
+    for (const e of entries) this.#parts.pending.superseded(e.key)
+    const ok = (await this.#gateway.call('set', writeEntries, undefined, entries)) === true
     if (!ok) {
       this.#parts.counters.failedL2Writes += entries.length
       items.forEach((item, i) => {

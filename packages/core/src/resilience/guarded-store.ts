@@ -87,31 +87,21 @@ export class GuardedStore {
       pending = Promise.reject(error)
     }
     const deadlines = this.#deadlines
-    if (deadlines === undefined)
-      return pending.then(this.#succeeded as (value: T) => T, this.#failedFor(operation))
+    if (deadlines === undefined) {
+      return pending.then(
+        (value) => {
+          this.breaker.success()
+          return value
+        },
+        (error: unknown) => {
+          throw this.failed(operation, error)
+        },
+      )
+    }
     const call = new TimedCall<T>(this, operation, deadlines)
     // These handlers also consume a late rejection after a timeout, so it is never unhandled.
     pending.then(call.settle, call.fail)
     return call.promise
-  }
-
-  /** The breaker learns of a success; the value passes through. Shared by every call. */
-  readonly #succeeded = (value: unknown): unknown => {
-    this.breaker.success()
-    return value
-  }
-
-  /** One rejection handler per operation name, made once: a call allocates no closure for it. */
-  readonly #failHandlers = new Map<string, (error: unknown) => never>()
-  #failedFor(operation: string): (error: unknown) => never {
-    let handler = this.#failHandlers.get(operation)
-    if (handler === undefined) {
-      handler = (error) => {
-        throw this.failed(operation, error)
-      }
-      this.#failHandlers.set(operation, handler)
-    }
-    return handler
   }
 
   /** Feeds the breaker and turns a failure or a timeout into a `CacheError`. @internal */
