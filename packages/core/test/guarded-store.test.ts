@@ -123,4 +123,24 @@ describe('DeadlineQueue', () => {
     expect(expired).toEqual(['a', 'c', 'd'])
     expect(d.done).toBe(true)
   })
+
+  // A dropped entry still linked to later ones would keep them (and what their calls resolved with) alive
+  // through young-generation GCs once it sits in the old generation.
+  it('cuts the link of every entry that leaves, whether settled or expired', async () => {
+    const queue = new DeadlineQueue(10)
+    const a = queue.add(() => {})
+    const b = queue.add(() => {})
+    const c = queue.add(() => {})
+    queue.settle(b)
+    // b settled behind a pending a: still in the list, still linked.
+    expect(b.next).toBe(c)
+    queue.settle(a)
+    expect(a.next).toBeUndefined()
+    expect(b.next).toBeUndefined()
+    const d = queue.add(() => {})
+    expect(c.next).toBe(d)
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    expect(c.done && d.done).toBe(true)
+    expect(c.next).toBeUndefined()
+  })
 })

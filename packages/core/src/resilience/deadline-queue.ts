@@ -71,7 +71,7 @@ export class DeadlineQueue {
 
   #dropSettled(): void {
     let head = this.#head
-    while (head?.done) head = head.next
+    while (head?.done) head = this.#unlink(head)
     this.#head = head
     if (head === undefined) {
       this.#tail = undefined
@@ -88,7 +88,7 @@ export class DeadlineQueue {
         head.done = true
         head.expire()
       }
-      head = head.next
+      head = this.#unlink(head)
     }
     this.#head = head
     if (head === undefined) {
@@ -98,6 +98,18 @@ export class DeadlineQueue {
     }
     // Timers may fire a little early against this clock: wait for the remainder, at least 1 ms.
     this.#arm(Math.max(1, Math.ceil(head.at - now)))
+  }
+
+  /**
+   * The node after `deadline`, which leaves the list. Its link is cut: a dropped node that already sits
+   * in V8's old generation would otherwise keep every later node (and the reply each call resolved with)
+   * alive through young-generation collections, until a full GC. Cutting it made W6b's loop promote
+   * about a third as many bytes.
+   */
+  #unlink(deadline: Deadline): Deadline | undefined {
+    const next = deadline.next
+    deadline.next = undefined
+    return next
   }
 
   #arm(delayMs: number): void {
