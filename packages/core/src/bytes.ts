@@ -39,6 +39,11 @@ let block = new Uint8Array(BLOCK_BYTES)
 let blockUsed = 0
 /** Where the short texts of the current block start (by offset) and end; each may be claimed once. */
 let blockRooms = new Map<number, number>()
+/**
+ * The rooms of every block still referenced, so a text keeps its room after its block is replaced: a
+ * batch write serializes all its values (often more than one block) before sealing any.
+ */
+const shortRooms = new WeakMap<ArrayBufferLike, Map<number, number>>([[block.buffer, blockRooms]])
 
 /** Free bytes kept before a short encoded text: an envelope header with the JSON id and a few short tags. */
 export const SHORT_ROOM_BEFORE = 64
@@ -57,6 +62,7 @@ export function utf8EncodeShort(text: string): Uint8Array {
     block = new Uint8Array(BLOCK_BYTES)
     blockUsed = 0
     blockRooms = new Map()
+    shortRooms.set(block.buffer, blockRooms)
   }
   const start = blockUsed + SHORT_ROOM_BEFORE
   const { written } = encoder.encodeInto(text, block.subarray(start))
@@ -91,7 +97,8 @@ function utf8EncodeWithRoom(text: string): Uint8Array {
  * and `after` after it in its buffer: the caller may then write there. Any other bytes return false.
  */
 export function claimRoom(bytes: Uint8Array, before: number, after: number): boolean {
-  if (bytes.buffer === block.buffer) return claimShortRoom(bytes, before, after)
+  const rooms = bytes.buffer === block.buffer ? blockRooms : shortRooms.get(bytes.buffer)
+  if (rooms !== undefined) return claimShortRoom(rooms, bytes, before, after)
   const start = roomy.get(bytes.buffer)
   if (start === undefined || start !== bytes.byteOffset) return false
   if (before > start || bytes.buffer.byteLength - start - bytes.length < after) return false
@@ -99,12 +106,17 @@ export function claimRoom(bytes: Uint8Array, before: number, after: number): boo
   return true
 }
 
-/** {@link claimRoom} for a short text of the current block: only the whole text, once. */
-function claimShortRoom(bytes: Uint8Array, before: number, after: number): boolean {
+/** {@link claimRoom} for a short text of a shared block: only the whole text, once. */
+function claimShortRoom(
+  rooms: Map<number, number>,
+  bytes: Uint8Array,
+  before: number,
+  after: number,
+): boolean {
   const start = bytes.byteOffset
-  if (before > SHORT_ROOM_BEFORE || after > ROOM_AFTER || blockRooms.get(start) !== start + bytes.length)
+  if (before > SHORT_ROOM_BEFORE || after > ROOM_AFTER || rooms.get(start) !== start + bytes.length)
     return false
-  blockRooms.delete(start)
+  rooms.delete(start)
   return true
 }
 

@@ -74,11 +74,8 @@ export class WritePath {
 
   /** Seals and writes to L2 (one round trip); writes that fail are kept as pending. */
   async #storeL2(items: PreparedWrite[]): Promise<void> {
-    // A single write (every set and getOrSet) seals synchronously and skips the Promise.all.
-    const entries =
-      items.length === 1
-        ? [this.#sealSync(items[0]!) ?? (await this.#seal(items[0]!))]
-        : await Promise.all(items.map((item) => this.#sealSync(item) ?? this.#seal(item)))
+    const sealing = this.#sealAll(items)
+    const entries = sealing instanceof Promise ? await sealing : sealing
     for (const e of entries) this.#parts.pending.superseded(e.key)
     const ok = (await this.#gateway.call('set', writeEntries, undefined, entries)) === true
     if (!ok) {
@@ -95,6 +92,12 @@ export class WritePath {
     } else if (this.#parts.events.has('set')) {
       for (const item of items) this.#parts.events.emit('set', { key: item.key, tier: 'l2' })
     }
+  }
+
+  /** Seals every item; a promise only when some need the async path (encryption), so no Promise.all per batch. */
+  #sealAll(items: PreparedWrite[]): StoreEntry[] | Promise<StoreEntry[]> {
+    const sealed = items.map((item) => this.#sealSync(item) ?? this.#seal(item))
+    return sealed.some((entry) => entry instanceof Promise) ? Promise.all(sealed) : (sealed as StoreEntry[])
   }
 
   /** The store entry for `item` when the codec seals synchronously (no encryption), else `undefined`. */
