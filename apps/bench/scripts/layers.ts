@@ -1,16 +1,19 @@
 /*
- * W2's loop (Redis only, 80/20 get/set, 50 concurrent callers, 1 KB values) in one process, through one
- * layer of our stack at a time, to see what each costs: ops/s, CPU (user, system) and GC pause per operation.
+ * A workload's loop in one process, through one layer of our stack at a time, to see what each costs:
+ * ops/s, CPU (user, system) and GC pause per operation. Two loops:
+ *   w2:  W2's (Redis only, 80/20 get/set, 50 concurrent callers, 1 KB values);
+ *   w6b: W6b's (getMany of 100 cached 1 KB keys, 10 concurrent callers; an operation is a batch).
  *
  *   pnpm --filter @cache/bench w2:layers            # every layer, 3 s each, each in a fresh process
+ *   pnpm --filter @cache/bench w6b:layers
  *   BENCH_LAYERS=bare,cache BENCH_MS=5000 pnpm --filter @cache/bench w2:layers
  *
  * Runs the built `dist` of our packages, as the bench does (`pnpm build` first); from TypeScript source
  * (`--conditions=source`) the cache layer measured 5-10 % slower.
  *
- * Layers: bare (ioredis get/set of JSON text), store (our redisStore with JSON bytes: the write
- * coalescer), codec (plus createCodec: envelope, CRC-32, checked serializer), cache (createCache: timeouts,
- * breaker, stats). Writes only under its own key prefix and removes it at the end.
+ * Layers: bare (ioredis with JSON text), store (our redisStore with JSON bytes: the write coalescer,
+ * MGET as buffers), codec (plus createCodec: envelope, CRC-32, checked serializer), cache (createCache:
+ * timeouts, breaker, stats). Writes only under its own key prefix and removes it at the end.
  */
 import { spawnSync } from 'node:child_process'
 import { PerformanceObserver } from 'node:perf_hooks'
@@ -23,6 +26,8 @@ import { uniformSamples } from '../src/lib/random'
 import { deletePrefix } from '../src/lib/redis'
 import { kbObject } from '../src/lib/values'
 
+const LOOP = process.argv[2] ?? 'w2'
+if (LOOP !== 'w2' && LOOP !== 'w6b') throw new Error(`unknown loop ${LOOP}: w2 or w6b`)
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const MS = Number(process.env.BENCH_MS ?? 3_000)
 const LAYERS = (process.env.BENCH_LAYERS ?? 'bare,store,codec,cache').split(',')
@@ -31,6 +36,7 @@ const COUNT = 5_000
 
 interface Layer {
   get(key: string): Promise<unknown>
+  getMany(keys: string[]): Promise<unknown[]>
   set(key: string, value: unknown): Promise<unknown>
   close(): Promise<unknown>
 }
@@ -44,6 +50,10 @@ async function open(layer: string, prefix: string): Promise<Layer> {
         const text = await redis.get(prefix + k)
         return text === null ? undefined : JSON.parse(text)
       },
+      getMany: async (ks) =>
+        (await redis.mget(ks.map((k) => prefix + k))).map((text) =>
+          text === null ? undefined : JSON.parse(text),
+        ),
       set: (k, v) => redis.set(prefix + k, JSON.stringify(v), 'PX', TTL_MS),
       close: async () => redis.disconnect(),
     }
@@ -52,12 +62,17 @@ async function open(layer: string, prefix: string): Promise<Layer> {
     const store = redisStore({ url: REDIS_URL })
     const encoder = new TextEncoder()
     const decoder = new TextDecoder()
+    const readMany = async (ks: string[], read: (bytes: Uint8Array) => unknown) =>
+      (await store.getMany(ks.map((k) => prefix + k))).map((bytes) =>
+        bytes === undefined ? undefined : read(bytes),
+      )
     if (layer === 'store') {
       return {
         get: async (k) => {
           const bytes = await store.get(prefix + k)
           return bytes === undefined ? undefined : JSON.parse(decoder.decode(bytes))
         },
+        getMany: (ks) => readMany(ks, (bytes) => JSON.parse(decoder.decode(bytes))),
         set: (k, v) => store.set(prefix + k, encoder.encode(JSON.stringify(v)), TTL_MS),
         close: () => store.close(),
       }
@@ -67,6 +82,8 @@ async function open(layer: string, prefix: string): Promise<Layer> {
         const bytes = await store.get(prefix + k)
         return bytes === undefined ? undefined : (await codec.open(bytes)).value
       },
+      // The batch path of the cache decodes without a promise per entry, as here.
+      getMany: (ks) => readMany(ks, (bytes) => codec.openSync!(bytes)!.value),
       set: async (k, v) => {
         const now = Date.now()
         const meta: EntryMeta = {
@@ -88,6 +105,7 @@ async function open(layer: string, prefix: string): Promise<Layer> {
   })
   return {
     get: (k) => cache.get(k),
+    getMany: (ks) => cache.getMany(ks),
     set: (k, v) => cache.set(k, v, { ttl: TTL_MS }),
     close: () => cache.close(),
   }
@@ -96,7 +114,7 @@ async function open(layer: string, prefix: string): Promise<Layer> {
 if (LAYERS.length > 1) {
   // One fresh process per layer: a layer run after others inherits their heap and compiled code.
   for (const layer of LAYERS) {
-    spawnSync(process.execPath, [...process.execArgv, process.argv[1]!], {
+    spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, LOOP], {
       stdio: 'inherit',
       env: { ...process.env, BENCH_LAYERS: layer },
     })
@@ -107,17 +125,25 @@ if (LAYERS.length > 1) {
 const keys = Array.from({ length: COUNT }, (_, i) => `item:${i}`)
 const values = keys.map((_, i) => kbObject(i))
 const order = uniformSamples(COUNT, 1 << 16, 11)
+/** W6b reads 10 batches of 100 consecutive keys in turn. */
+const batches = Array.from({ length: 10 }, (_, b) => keys.slice(b * 100, b * 100 + 100))
+const concurrency = LOOP === 'w2' ? 50 : 10
 for (const name of LAYERS) {
-  const prefix = `bench:w2-layers:${process.pid}:${name}:`
+  const prefix = `bench:layers:${process.pid}:${name}:`
   const layer = await open(name, prefix)
   for (let i = 0; i < COUNT; i += 50)
     await Promise.all(keys.slice(i, i + 50).map((k, j) => layer.set(k, values[i + j])))
-  const op = async (i: number) => {
+  const w2 = async (i: number) => {
     const k = order[i & 0xffff]!
     if (i % 5 === 0) await layer.set(keys[k]!, values[k])
     else if ((await layer.get(keys[k]!)) === undefined) throw new Error(`${name} lost ${keys[k]}`)
   }
-  await concurrentLoop(op, { concurrency: 50, durationMs: 1_000, warmupMs: 0 })
+  const w6b = async (i: number) => {
+    const found = await layer.getMany(batches[i % batches.length]!)
+    if (found.length !== 100 || found.includes(undefined)) throw new Error(`${name} lost part of a batch`)
+  }
+  const op = LOOP === 'w2' ? w2 : w6b
+  await concurrentLoop(op, { concurrency, durationMs: 1_000, warmupMs: 0 })
   // GC pauses during the measured loop: a structure that keeps garbage reachable (the deadline queue's
   // dropped links did) shows up here before it shows up in ops/s.
   let gcMs = 0
@@ -126,7 +152,7 @@ for (const name of LAYERS) {
   })
   gc.observe({ entryTypes: ['gc'] })
   const before = process.cpuUsage()
-  const result = await concurrentLoop(op, { concurrency: 50, durationMs: MS, warmupMs: 0 })
+  const result = await concurrentLoop(op, { concurrency, durationMs: MS, warmupMs: 0 })
   const cpu = process.cpuUsage(before)
   for (const entry of gc.takeRecords()) gcMs += entry.duration
   gc.disconnect()
