@@ -62,38 +62,34 @@ async function open(layer: string, prefix: string): Promise<Layer> {
     const store = redisStore({ url: REDIS_URL })
     const encoder = new TextEncoder()
     const decoder = new TextDecoder()
-    const readMany = async (ks: string[], read: (bytes: Uint8Array) => unknown) =>
-      (await store.getMany(ks.map((k) => prefix + k))).map((bytes) =>
-        bytes === undefined ? undefined : read(bytes),
-      )
-    if (layer === 'store') {
-      return {
-        get: async (k) => {
-          const bytes = await store.get(prefix + k)
-          return bytes === undefined ? undefined : JSON.parse(decoder.decode(bytes))
-        },
-        getMany: (ks) => readMany(ks, (bytes) => JSON.parse(decoder.decode(bytes))),
-        set: (k, v) => store.set(prefix + k, encoder.encode(JSON.stringify(v)), TTL_MS),
-        close: () => store.close(),
-      }
-    }
+    // The codec layer seals and opens as the cache does for unencrypted entries: synchronously.
+    const read =
+      layer === 'store'
+        ? (bytes: Uint8Array) => JSON.parse(decoder.decode(bytes))
+        : (bytes: Uint8Array) => codec.openSync!(bytes)!.value
+    const write =
+      layer === 'store'
+        ? (value: unknown) => encoder.encode(JSON.stringify(value))
+        : (value: unknown) => {
+            const now = Date.now()
+            const meta: EntryMeta = {
+              createdAt: now,
+              expiresAt: now + TTL_MS,
+              staleUntil: now + TTL_MS,
+              tags: [],
+            }
+            return codec.sealSync!(codec.serializer.serialize(value), meta)!
+          }
     return {
       get: async (k) => {
         const bytes = await store.get(prefix + k)
-        return bytes === undefined ? undefined : (await codec.open(bytes)).value
+        return bytes === undefined ? undefined : read(bytes)
       },
-      // The batch path of the cache decodes without a promise per entry, as here.
-      getMany: (ks) => readMany(ks, (bytes) => codec.openSync!(bytes)!.value),
-      set: async (k, v) => {
-        const now = Date.now()
-        const meta: EntryMeta = {
-          createdAt: now,
-          expiresAt: now + TTL_MS,
-          staleUntil: now + TTL_MS,
-          tags: [],
-        }
-        return store.set(prefix + k, await codec.seal(codec.serializer.serialize(v), meta), TTL_MS)
-      },
+      getMany: async (ks) =>
+        (await store.getMany(ks.map((k) => prefix + k))).map((bytes) =>
+          bytes === undefined ? undefined : read(bytes),
+        ),
+      set: (k, v) => store.set(prefix + k, write(v), TTL_MS),
       close: () => store.close(),
     }
   }

@@ -1,7 +1,6 @@
 import { type Clock, coarseSystemClock, systemClock } from '../clock'
 import { createCodec, type StatefulCodec } from '../codec/create-codec'
 import type { Codec } from '../contracts/codec'
-import type { L1Entry } from '../contracts/l1'
 import { CacheError, ValidationError } from '../errors'
 import { GuardedStore } from '../resilience/guarded-store'
 import { createBatchHost } from './batch-host'

@@ -170,12 +170,13 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
     bytesAfterCompression: 0,
   }
 
+  /** `payload` compressed, or `undefined` when it is written raw; counted either way. */
   const compress = (payload: Uint8Array): Uint8Array | undefined => {
-    if (!compressor || payload.length <= threshold) return undefined
-    const packed = compressor.compress(payload, level)
-    // Incompressible data stays raw (and cached): a bigger "compressed" copy helps nobody.
-    if (packed.length >= payload.length) {
-      counters.incompressible++
+    const packed = compressor && payload.length > threshold ? compressor.compress(payload, level) : undefined
+    if (packed === undefined || packed.length >= payload.length) {
+      // Incompressible data stays raw (and cached): a bigger "compressed" copy helps nobody.
+      if (packed !== undefined) counters.incompressible++
+      counters.uncompressed++
       return undefined
     }
     counters.compressed++
@@ -265,7 +266,6 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
   /** Compresses (when worth it) and seals without encryption: every step synchronous. */
   const sealPlain = (payload: Uint8Array, meta: EntryMeta): Uint8Array => {
     const packed = compress(payload)
-    if (!packed) counters.uncompressed++
     return packed
       ? sealEnvelope(FLAG_COMPRESSED, packedIds!, meta, packed, checksum)
       : sealEnvelope(0, rawIds, meta, payload, checksum)
@@ -276,7 +276,6 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
     async seal(payload: Uint8Array, meta: EntryMeta): Promise<Uint8Array> {
       if (!encryptor) return sealPlain(payload, meta)
       const packed = compress(payload)
-      if (!packed) counters.uncompressed++
       const flags = (packed ? FLAG_COMPRESSED : 0) | FLAG_ENCRYPTED
       // The header is authenticated with the ciphertext: nobody can change expiry or tags unnoticed.
       const header = encodeHeaderWith(flags, packed ? packedIds! : rawIds, meta)
