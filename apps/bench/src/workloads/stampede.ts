@@ -97,8 +97,8 @@ export const w4TwoProcesses: Workload = {
     ['ours (@cache/*)', 'bentocache', 'hand-rolled lru+ioredis'],
   ),
   ours: { lock: true },
-  // Two processes and Redis share 2 cores here, so a single stampede ranges 1.2-1.6x the loader's time
-  // (30 warmed rounds in session 8); three repetitions left the median at that spread's mercy.
+  // Two processes and Redis share 2 cores here, so a single warmed stampede takes 1.2-1.8x the loader's
+  // time (session 8); with three repetitions, two slow ones decided the median.
   minReps: 5,
   async run(context) {
     if (context.args.role === 'helper') {
