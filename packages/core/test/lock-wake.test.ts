@@ -194,6 +194,31 @@ describe('getOrSet with a lock that can announce releases', () => {
     await Promise.all([holder.close(), waiter.close()])
   })
 
+  it('the holder returns the value once L2 holds it, without waiting for the release to answer', async () => {
+    let answer!: (released: boolean) => void
+    const releases: string[] = []
+    const lock: Lock = {
+      async acquire(key) {
+        return () => {
+          releases.push(key)
+          return new Promise<boolean>((resolve) => (answer = resolve))
+        }
+      },
+      async close() {},
+    }
+    const log: string[] = []
+    const cache = await createCache({ store: countingStore(mapStore(), log), lock, namespace: 'held' })
+    const errors: unknown[] = []
+    cache.on('error', (event) => errors.push(event.error))
+    expect(await cache.getOrSet('k', () => 'value')).toBe('value')
+    expect(log).toEqual(['set'])
+    expect(releases).toEqual(['held:k:lock'])
+    answer(true)
+    await cache.close()
+    expect(releases).toHaveLength(1)
+    expect(errors).toEqual([])
+  })
+
   it('a release that throws (instead of rejecting) is reported and the value still returned', async () => {
     const lock: Lock = {
       async acquire() {

@@ -68,7 +68,9 @@ async function holdAndLoad(job: LockedLoad, release: Release): Promise<unknown> 
     const again = await job.readFresh()
     return again ? again.value : await job.load(releaseOnce)
   } finally {
-    await releaseOnce()
+    // Not awaited: the holder's callers get the value without waiting one more round trip for the
+    // release, which reports its own failure through onError.
+    void releaseOnce()
   }
 }
 
