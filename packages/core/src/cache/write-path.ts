@@ -17,6 +17,7 @@ import type { L2Gateway } from './l2-gateway'
 import type { SetOptions } from './options'
 
 const returnTrue = (): true => true
+const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise
 /** One round trip for the sealed entries; shared, so a write allocates no closure for it. */
 const writeEntries = (store: Store, entries: StoreEntry[]): Promise<true> =>
   (entries.length === 1
@@ -97,7 +98,7 @@ export class WritePath {
   /** Seals every item; a promise only when some need the async path (encryption), so no Promise.all per batch. */
   #sealAll(items: PreparedWrite[]): StoreEntry[] | Promise<StoreEntry[]> {
     const sealed = items.map((item) => this.#sealSync(item) ?? this.#seal(item))
-    return sealed.some((entry) => entry instanceof Promise) ? Promise.all(sealed) : (sealed as StoreEntry[])
+    return sealed.some(isPromise) ? Promise.all(sealed) : (sealed as StoreEntry[])
   }
 
   /** The store entry for `item` when the codec seals synchronously (no encryption), else `undefined`. */
