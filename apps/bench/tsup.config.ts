@@ -11,5 +11,6 @@ export default defineConfig({
   platform: 'node',
   target: 'node20',
   clean: true,
-  splitting: false,
+  // Each target's module is its own chunk, imported only by the children that run it.
+  splitting: true,
 })

@@ -1,12 +1,12 @@
 import type { ChildResult, ChildSpec } from './lib/fork'
 import { connectRedis, deletePrefix, REDIS_URL } from './lib/redis'
-import { TARGETS } from './targets/registry'
+import { loadTarget } from './targets/registry'
 import type { BenchCache } from './targets/types'
 import { WORKLOAD_LIST, WORKLOADS } from './workloads/registry'
 
 async function main(spec: ChildSpec): Promise<ChildResult> {
   const workload = WORKLOADS[spec.workload]
-  const target = TARGETS[spec.target]
+  const target = await loadTarget(spec.target)
   if (!workload || !target) return { ok: false, error: `unknown workload or target: ${JSON.stringify(spec)}` }
   // Short (a real namespace is short too, and every L1 lookup hashes prefix + key) yet unique per child:
   // run id, then workload, target and repetition as one base-36 digit each.
