@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 /**
- * The bench runs as plain JavaScript: every workload starts ~200 fresh child processes, and loading
+ * The bench runs as plain JavaScript: a full run starts ~200 fresh child processes, and loading
  * them through tsx cost about 0.25 s each (a minute of a full run). Dependencies stay external, so
  * `@cache/*` resolves to the packages' own dist, as for a user.
  */
