@@ -27,7 +27,7 @@ export function createBatchHost(
     readL1Value: (entry) => reads.readL1Value(entry),
     l2GetMany: async (fullKeys) => (l2 ? gateway.call('getMany', (s) => s.getMany(fullKeys)) : undefined),
     acceptL2: (fullKey, bytes, key) => reads.accept(fullKey, bytes, key),
-    prepare: (key, value, options) => writes.prepare(key, value, options),
+    prepareLoaded: (key, value, options) => writes.prepare(key, value, options, true),
     store: (items) => writes.store(items),
     emitError: parts.emitError,
   }

@@ -33,7 +33,8 @@ export interface BatchHost {
     bytes: Uint8Array,
     key: string,
   ): FoundEntry | undefined | Promise<FoundEntry | undefined>
-  prepare(key: string, value: unknown, options: SetOptions): PreparedWrite
+  /** Validates and serializes a loaded value, with the decoded copy its callers get (`PreparedWrite.decoded`). */
+  prepareLoaded(key: string, value: unknown, options: SetOptions): PreparedWrite
   /**
    * Writes L2 (one round trip for many) then L1; an L2 failure is reported, never thrown. Resolves to the
    * L1 entry built for each item.

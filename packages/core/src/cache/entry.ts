@@ -1,5 +1,6 @@
 import { ownBytes } from '../bytes'
 import { deepFreeze } from '../codec/freeze'
+import { decodedCopy } from '../codec/json-serializer'
 import type { EntryMeta, Serializer } from '../contracts/codec'
 import type { L1Entry } from '../contracts/l1'
 import { ValidationError } from '../errors'
@@ -11,6 +12,11 @@ export interface PreparedWrite {
   fullKey: string
   payload: Uint8Array
   meta: EntryMeta
+  /**
+   * A private value equal to a decode of `payload` (the one serialized), when it was asked for and the
+   * serializer could build it without decoding; `undefined` otherwise.
+   */
+  decoded?: unknown
 }
 
 /** Validates and serializes one write before anything is changed; throws a `ValidationError`. */
@@ -19,7 +25,7 @@ export function prepareWrite(
   fullKey: string,
   value: unknown,
   options: SetOptions,
-  context: { serializer: Serializer; settings: ResolvedOptions; now: number },
+  context: { serializer: Serializer; settings: ResolvedOptions; now: number; copy?: boolean },
 ): PreparedWrite {
   const { settings } = context
   if (value === undefined) {
@@ -31,7 +37,10 @@ export function prepareWrite(
   const ttlMs = resolveTtl(options.ttl, settings.defaultTtlMs)
   const graceMs = options.grace === undefined ? settings.graceMs : resolveTtl(options.grace, 0)
   const tags = checkTags(options.tags)
-  const payload = context.serializer.serialize(value)
+  // A load's callers get a decoded value: copied now (when the serializer can) and serialized from the
+  // copy, it needs no decode later. Anything the copy cannot take is serialized (and checked) as given.
+  const decoded = context.copy ? decodedCopy(context.serializer, value) : undefined
+  const payload = context.serializer.serialize(decoded === undefined ? value : decoded)
   if (payload.length > settings.maxEntryBytes) {
     throw new ValidationError(
       `Value for key "${key}" is ${payload.length} bytes serialized, above maxEntryBytes (${settings.maxEntryBytes})`,
@@ -44,6 +53,7 @@ export function prepareWrite(
     fullKey,
     payload,
     meta: { createdAt: context.now, expiresAt, staleUntil: expiresAt + graceMs, tags },
+    decoded,
   }
 }
 
@@ -97,18 +107,19 @@ export function readL1Value(entry: L1Entry, serializer: Serializer): unknown {
 }
 
 /**
- * What the callers of one load get for `payload`: the value of the L1 entry built for it, else a decode,
- * deep-frozen when an L1 refused it (the callers joined on the load share it). Never the loader's object.
+ * What the callers of one load get for `write`: the value of the L1 entry built for it, else its decoded
+ * copy or a decode of its payload, deep-frozen when an L1 refused it (the callers joined on the load share
+ * it). Never the loader's object.
  */
 export function loadedValue(
   entry: L1Entry | undefined,
-  payload: Uint8Array,
+  write: PreparedWrite,
   serializer: Serializer,
   withL1: boolean,
 ): unknown {
   if (entry) return readL1Value(entry, serializer)
-  const value = serializer.deserialize(payload)
-  return withL1 ? frozenOrFresh(value, payload, serializer) : value
+  const value = write.decoded === undefined ? serializer.deserialize(write.payload) : write.decoded
+  return withL1 ? frozenOrFresh(value, write.payload, serializer) : value
 }
 
 /** Milliseconds until `until` (at least 1), or `undefined` for no expiry. */

@@ -126,13 +126,13 @@ async function loadAndStore<T>(
     const at: number[] = []
     for (let j = 0; j < claims.length; j++) {
       if (values[j] === undefined) continue
-      writes.push(host.prepare(claims[j]!.key, values[j], options))
+      writes.push(host.prepareLoaded(claims[j]!.key, values[j], options))
       at.push(j)
     }
     const entries = writes.length > 0 ? await host.store(writes) : []
     // What the new L1 entry holds (frozen), or a decoded copy: never the loader's own object.
     writes.forEach((write, w) => {
-      settled[at[w]!] = loadedValue(entries[w], write.payload, host.serializer, host.l1 !== undefined)
+      settled[at[w]!] = loadedValue(entries[w], write, host.serializer, host.l1 !== undefined)
     })
   } catch (error) {
     return serveStaleOrReject(host, claims, error)

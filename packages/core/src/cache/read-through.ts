@@ -53,7 +53,7 @@ export class ReadThrough {
     this.#parts.counters.loads++
     const value = await loader()
     if (value === undefined) return undefined
-    return this.#writes.storeAndRead(this.#writes.prepare(key, value, options), stored)
+    return this.#writes.storeAndRead(this.#writes.prepare(key, value, options, true), stored)
   }
 
   #loadWithLock(key: string, fullKey: string, loader: () => unknown, options: SetOptions): Promise<unknown> {

@@ -37,12 +37,16 @@ export class WritePath {
     this.#bus = bus
   }
 
-  /** Validates TTL and tags and serializes `value`; throws a `ValidationError` before anything is written. */
-  prepare(key: string, value: unknown, options: SetOptions): PreparedWrite {
+  /**
+   * Validates TTL and tags and serializes `value`; throws a `ValidationError` before anything is written.
+   * `loaded`: the value came from a loader, whose callers get a decoded copy (`PreparedWrite.decoded`).
+   */
+  prepare(key: string, value: unknown, options: SetOptions, loaded = false): PreparedWrite {
     return prepareWrite(key, this.#parts.prefix + key, value, options, {
       serializer: this.#parts.codec.serializer,
       settings: this.#parts.options,
       now: this.#parts.now(),
+      copy: loaded,
     })
   }
 
@@ -63,12 +67,13 @@ export class WritePath {
   /** `store` for the one write of a load, resolving to the value its callers get (see `loadedValue`). */
   async storeAndRead(item: PreparedWrite, afterL2?: () => void): Promise<unknown> {
     const [entry] = await this.store([item], afterL2)
-    return loadedValue(entry, item.payload, this.#parts.codec.serializer, this.#parts.l1 !== undefined)
+    return loadedValue(entry, item, this.#parts.codec.serializer, this.#parts.l1 !== undefined)
   }
 
   #storeL1(item: PreparedWrite): L1Entry | undefined {
     this.#parts.counters.sets++
-    const entry = this.#parts.l1 ? this.setL1(item.key, DECODE, item.payload, item.meta) : undefined
+    const value = item.decoded === undefined ? DECODE : item.decoded
+    const entry = this.#parts.l1 ? this.setL1(item.key, value, item.payload, item.meta) : undefined
     if (this.#parts.events.has('set')) this.#parts.events.emit('set', { key: item.key, tier: 'l1' })
     return entry
   }
