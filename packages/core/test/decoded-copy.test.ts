@@ -203,6 +203,31 @@ describe('loads hand out what a later read returns, never the loader’s object'
     })
   }
 
+  it('set with L1: L1 holds its own copy, and the caller’s object stays as it was', async () => {
+    const store = mapStore()
+    const cache = await createCache({ store, l1: mapL1(), namespace: 'c' })
+    let reads = 0
+    const value = {
+      list: [1],
+      n: Number.NaN,
+      get count() {
+        reads++
+        return reads
+      },
+    }
+    await cache.set('k', value)
+    const hit = await cache.get('k')
+    expect(Object.isFrozen(value)).toBe(false)
+    expect(Object.isFrozen(hit)).toBe(true)
+    value.list.push(2)
+    expect(hit).toEqual({ list: [1], n: null, count: 1 })
+    // L2 holds what L1 holds: an instance without L1 reads the same from the shared store.
+    const other = await createCache({ store, namespace: 'c' })
+    expect(await other.get('k')).toEqual(hit)
+    await other.close()
+    await cache.close()
+  })
+
   it('with L1, the caller gets the frozen value L1 holds', async () => {
     const cache = await createCache({ store: mapStore(), l1: mapL1(), namespace: 'c' })
     const got = await cache.getOrSet('k', async () => ({ a: { b: 1 } }))

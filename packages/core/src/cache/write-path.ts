@@ -39,14 +39,15 @@ export class WritePath {
 
   /**
    * Validates TTL and tags and serializes `value`; throws a `ValidationError` before anything is written.
-   * `loaded`: the value came from a loader, whose callers get a decoded copy (`PreparedWrite.decoded`).
+   * `loaded`: the value came from a loader, whose callers get a decoded copy (`PreparedWrite.decoded`);
+   * with an L1, every write makes one, as the L1 entry holds a decoded value.
    */
   prepare(key: string, value: unknown, options: SetOptions, loaded = false): PreparedWrite {
     return prepareWrite(key, this.#parts.prefix + key, value, options, {
       serializer: this.#parts.codec.serializer,
       settings: this.#parts.options,
       now: this.#parts.now(),
-      copy: loaded,
+      copy: loaded || this.#parts.l1 !== undefined,
     })
   }
 
