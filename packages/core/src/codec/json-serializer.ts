@@ -160,13 +160,14 @@ function jsonCopy(value: unknown, depth: number): unknown {
       // Deep (or cyclic) values are left to the decode, as they are to the checked serializer.
       if (depth > 32) return NOT_PLAIN
       if (Array.isArray(value)) {
-        const copy: unknown[] = new Array(value.length)
+        // Filled by push, so the copy is a packed array as JSON.parse makes it, never a holey one.
+        const copy: unknown[] = []
         for (let i = 0; i < value.length; i++) {
           const item = value[i]
           // JSON writes an undefined item (or a hole) as null.
           const inner = item === undefined ? null : jsonCopy(item, depth + 1)
           if (inner === NOT_PLAIN) return NOT_PLAIN
-          copy[i] = inner
+          copy.push(inner)
         }
         return copy
       }
