@@ -1,6 +1,6 @@
 import { ownBytes } from '../bytes'
 import { deepFreeze } from '../codec/freeze'
-import { decodedCopy } from '../codec/json-serializer'
+import { serializeCopy } from '../codec/json-serializer'
 import type { EntryMeta, Serializer } from '../contracts/codec'
 import type { L1Entry } from '../contracts/l1'
 import { ValidationError } from '../errors'
@@ -39,8 +39,8 @@ export function prepareWrite(
   const tags = checkTags(options.tags)
   // A load's callers get a decoded value: copied now (when the serializer can) and serialized from the
   // copy, it needs no decode later. Anything the copy cannot take is serialized (and checked) as given.
-  const decoded = context.copy ? decodedCopy(context.serializer, value) : undefined
-  const payload = context.serializer.serialize(decoded === undefined ? value : decoded)
+  const copied = context.copy ? serializeCopy(context.serializer, value) : undefined
+  const payload = copied ? copied.payload : context.serializer.serialize(value)
   if (payload.length > settings.maxEntryBytes) {
     throw new ValidationError(
       `Value for key "${key}" is ${payload.length} bytes serialized, above maxEntryBytes (${settings.maxEntryBytes})`,
@@ -53,7 +53,7 @@ export function prepareWrite(
     fullKey,
     payload,
     meta: { createdAt: context.now, expiresAt, staleUntil: expiresAt + graceMs, tags },
-    decoded,
+    decoded: copied?.decoded,
   }
 }
 

@@ -85,6 +85,26 @@ function plainData(value: unknown, depth: number): number {
   }
 }
 
+/** `value` serialized; `long` is what {@link plainData} says of it (the long strings in it, or -1). */
+function serializeJson(value: unknown, long: number): Uint8Array {
+  let text: string | undefined
+  if (long > 0) {
+    const bytes = serializeWithLongStrings(value)
+    if (bytes) return bytes
+  }
+  try {
+    text = long >= 0 ? JSON.stringify(value) : JSON.stringify(value, replacer)
+  } catch (error) {
+    if (error instanceof ValidationError) throw error
+    throw new ValidationError(`Cannot cache this value: ${(error as Error).message}`, 'INVALID_VALUE', {
+      cause: error,
+    })
+  }
+  if (text === undefined) reject(`a value of type ${typeof value}`)
+  // Serialized bytes are copied into an envelope or dropped right away (L1 copies what it keeps).
+  return utf8EncodeShort(text)
+}
+
 /**
  * The default serializer: JSON text. Dates come back as ISO strings, `undefined` object fields
  * are dropped, `NaN`/`Infinity`/`-0` become `null`/`null`/`0`, class instances plain objects; in L1
@@ -99,25 +119,7 @@ function plainData(value: unknown, depth: number): number {
 export function jsonSerializer(): Serializer {
   const serializer: Serializer = {
     id: 'json',
-    serialize(value) {
-      let text: string | undefined
-      const long = plainData(value, 0)
-      if (long > 0) {
-        const bytes = serializeWithLongStrings(value)
-        if (bytes) return bytes
-      }
-      try {
-        text = long >= 0 ? JSON.stringify(value) : JSON.stringify(value, replacer)
-      } catch (error) {
-        if (error instanceof ValidationError) throw error
-        throw new ValidationError(`Cannot cache this value: ${(error as Error).message}`, 'INVALID_VALUE', {
-          cause: error,
-        })
-      }
-      if (text === undefined) reject(`a value of type ${typeof value}`)
-      // Serialized bytes are copied into an envelope or dropped right away (L1 copies what it keeps).
-      return utf8EncodeShort(text)
-    },
+    serialize: (value) => serializeJson(value, plainData(value, 0)),
     deserialize(bytes) {
       if (bytes[0] === LONG_STRINGS_MARKER) return deserializeWithLongStrings(bytes)
       return JSON.parse(utf8Decode(bytes))
@@ -127,29 +129,40 @@ export function jsonSerializer(): Serializer {
   return serializer
 }
 
-/** The serializers made by {@link jsonSerializer}: the ones whose round trip {@link decodedCopy} knows. */
+/** The serializers made by {@link jsonSerializer}: the ones whose round trip {@link serializeCopy} knows. */
 const jsonSerializers = new WeakSet<Serializer>()
 
 /** Marks a part of a value that the copy cannot reproduce; the caller then decodes the payload. */
 const NOT_PLAIN: unique symbol = Symbol('not plain')
 
 /**
- * `value` as `serializer.deserialize(serializer.serialize(value))` returns it, built without the round
- * trip, or `undefined` when `serializer` is not a {@link jsonSerializer} or `value` is not plain data.
- * About five times faster than parsing a 1 KB entry, and strings are shared rather than copied. Serialize
- * the copy rather than `value`: the copy reads every field once, so what is stored and what callers get
- * cannot differ even where a getter or proxy would answer differently the second time.
+ * `value` serialized together with `decoded`, a copy of it as `serializer.deserialize(payload)` would
+ * return it, built without decoding; `undefined` when `serializer` is not a {@link jsonSerializer} or
+ * `value` is not plain data (serialize it as usual then). The copy is about five times faster than
+ * parsing a 1 KB entry and shares strings rather than copying them. It is the copy that is serialized:
+ * every field is read once, so what is stored and what callers get cannot differ even where a getter or
+ * proxy would answer differently the second time, and its walk stands in for {@link plainData}'s.
  */
-export function decodedCopy(serializer: Serializer, value: unknown): unknown {
+export function serializeCopy(
+  serializer: Serializer,
+  value: unknown,
+): { payload: Uint8Array; decoded: unknown } | undefined {
   if (!jsonSerializers.has(serializer)) return undefined
-  const copy = jsonCopy(value, 0)
-  return copy === NOT_PLAIN ? undefined : copy
+  const found = { long: 0 }
+  const decoded = jsonCopy(value, 0, found)
+  if (decoded === NOT_PLAIN) return undefined
+  return { payload: serializeJson(decoded, found.long), decoded }
 }
 
-/** `value` as `JSON.parse(JSON.stringify(value))` gives it, for plain data; else {@link NOT_PLAIN}. */
-function jsonCopy(value: unknown, depth: number): unknown {
+/**
+ * `value` as `JSON.parse(JSON.stringify(value))` gives it, for plain data; else {@link NOT_PLAIN}. Counts
+ * the long strings it copies in `found`, as {@link plainData} would on the copy.
+ */
+function jsonCopy(value: unknown, depth: number, found: { long: number }): unknown {
   switch (typeof value) {
     case 'string':
+      if (value.length >= LONG_STRING_CHARS) found.long++
+      return value
     case 'boolean':
       return value
     case 'number':
@@ -165,7 +178,7 @@ function jsonCopy(value: unknown, depth: number): unknown {
         for (let i = 0; i < value.length; i++) {
           const item = value[i]
           // JSON writes an undefined item (or a hole) as null.
-          const inner = item === undefined ? null : jsonCopy(item, depth + 1)
+          const inner = item === undefined ? null : jsonCopy(item, depth + 1, found)
           if (inner === NOT_PLAIN) return NOT_PLAIN
           copy.push(inner)
         }
@@ -181,7 +194,7 @@ function jsonCopy(value: unknown, depth: number): unknown {
       for (const key of Object.keys(record)) {
         const field = record[key]
         if (field === undefined) continue
-        const inner = jsonCopy(field, depth + 1)
+        const inner = jsonCopy(field, depth + 1, found)
         if (inner === NOT_PLAIN) return NOT_PLAIN
         // JSON.parse makes `__proto__` an own field; an assignment would set the prototype instead.
         if (key === '__proto__') {
