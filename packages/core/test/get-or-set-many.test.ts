@@ -78,6 +78,53 @@ describe('getOrSetMany', () => {
     await cache.close()
   })
 
+  it('fills every position of a key listed more than once, however its value was found', async () => {
+    const { store, calls } = counting(mapStore())
+    const l1 = mapL1()
+    const cache = await createCache({ store, l1, namespace: 'rep' })
+    await cache.set('hot', 'H')
+    await cache.set('warm', 'W')
+    l1.delete('warm')
+    // 'busy' is being loaded by getOrSet: the batch joins it, at both of its positions.
+    let release: (value: string) => void = () => {}
+    let started: () => void = () => {}
+    const loading = new Promise<void>((resolve) => (started = resolve))
+    const pending = cache.getOrSet(
+      'busy',
+      () =>
+        new Promise<string>((resolve) => {
+          release = resolve
+          started()
+        }),
+    )
+    await loading
+    calls.getMany.length = 0
+    const loader = recordingLoader()
+    const batch = cache.getOrSetMany(
+      ['new', 'busy', 'warm', 'hot', 'gone', 'new', 'warm', 'busy', 'hot', 'gone', 'new'],
+      async (keys) => (await loader.load(keys)).map((value, i) => (keys[i] === 'gone' ? undefined : value)),
+    )
+    release('B')
+    expect(await batch).toEqual([
+      'loaded:new',
+      'B',
+      'W',
+      'H',
+      undefined,
+      'loaded:new',
+      'W',
+      'B',
+      'H',
+      undefined,
+      'loaded:new',
+    ])
+    expect(await pending).toBe('B')
+    // Each key read and loaded once, in the order of its first position.
+    expect(calls.getMany).toEqual([['rep:new', 'rep:warm', 'rep:gone']])
+    expect(loader.calls).toEqual([['new', 'gone']])
+    await cache.close()
+  })
+
   it('works with L1 only and L2 only, and returns [] for no keys without calling the loader', async () => {
     for (const tiers of [{ l1: mapL1() }, { store: mapStore() }]) {
       const cache = await createCache({ ...tiers, namespace: 't' })

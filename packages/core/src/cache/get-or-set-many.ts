@@ -20,8 +20,8 @@ export type BatchLoader<T> = (missingKeys: string[]) => BatchLoaderResult<T> | P
 interface Claim {
   key: string
   fullKey: string
-  /** Positions of the key in the caller's list. */
-  at: number[]
+  /** Position of the key's first L1 miss in the caller's list (later ones are copied from it). */
+  at: number
   settle: FlightClaim<unknown>
   stale?: FoundEntry | undefined
 }
@@ -48,25 +48,29 @@ export async function getOrSetMany<T>(
   host.counters.operations++
   const now = host.now()
   const results: (T | undefined)[] = new Array(keys.length).fill(undefined)
-  const positions = new Map<string, number[]>()
+  // Each missed key's first position; a key listed again is filled from it at the end. No array per
+  // key: a batch is usually all distinct keys.
+  const firsts = new Map<string, number>()
+  let repeats: number[] | undefined
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!
     const hit = readL1(host, key, now)
     if (hit) results[i] = hit.value as T
-    else positions.get(key)?.push(i) ?? positions.set(key, [i])
+    else if (!firsts.has(key)) firsts.set(key, i)
+    else (repeats ??= []).push(i)
   }
-  if (positions.size === 0) return results
+  if (firsts.size === 0) return results
   // Keys another call is loading are joined; the others are claimed before anything is awaited.
   const waits: Promise<void>[] = []
   const claims: Claim[] = []
-  for (const [key, at] of positions) {
+  for (const [key, at] of firsts) {
     const fullKey = host.prefix + key
     // Flights are per cache (one namespace), so keyed without the prefix, as in getOrSet.
     const flight = host.flights.join(key)
     if (flight) {
       waits.push(
         flight.then((value) => {
-          for (const i of at) results[i] = value as T
+          results[at] = value as T
         }),
       )
     } else claims.push({ key, fullKey, at, settle: host.flights.claim(key) })
@@ -75,8 +79,9 @@ export async function getOrSetMany<T>(
   await (waits.length === 1 ? waits[0] : Promise.all(waits))
   for (const { settle, at } of claims) {
     if (settle.failed) throw settle.error
-    for (const i of at) results[i] = settle.value as T
+    results[at] = settle.value as T
   }
+  if (repeats) for (const i of repeats) results[i] = results[firsts.get(keys[i]!)!]
   return results
 }
 

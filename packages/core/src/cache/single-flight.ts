@@ -11,10 +11,13 @@ export class FlightClaim<T> {
   #promise: Promise<T> | undefined
   #resolve: ((value: T) => void) | undefined
   #reject: ((error: unknown) => void) | undefined
-  readonly #release: () => void
+  // The flight map and key rather than a release closure: a batch opens one claim per key it loads.
+  readonly #flights: SingleFlight<T>
+  readonly #key: string
 
-  constructor(release: () => void) {
-    this.#release = release
+  constructor(flights: SingleFlight<T>, key: string) {
+    this.#flights = flights
+    this.#key = key
   }
 
   /** The promise joiners wait on. */
@@ -30,7 +33,7 @@ export class FlightClaim<T> {
     if (this.settled) return
     this.settled = true
     this.value = value
-    this.#release()
+    this.#flights.release(this.#key, this)
     this.#resolve?.(value)
   }
 
@@ -39,7 +42,7 @@ export class FlightClaim<T> {
     this.settled = true
     this.failed = true
     this.error = error
-    this.#release()
+    this.#flights.release(this.#key, this)
     this.#reject?.(error)
   }
 }
@@ -81,11 +84,14 @@ export class SingleFlight<T> {
 
   /** Opens a flight for `key` (which must have none) that the caller settles; `run` and `join` share it. */
   claim(key: string): FlightClaim<T> {
-    const claim: FlightClaim<T> = new FlightClaim(() => {
-      if (this.#inFlight[key] === claim) this.#remove(key)
-    })
+    const claim = new FlightClaim(this, key)
     this.#add(key, claim)
     return claim
+  }
+
+  /** Called by a claim as it settles: ends its flight, unless a newer one holds the key by now. */
+  release(key: string, claim: FlightClaim<T>): void {
+    if (this.#inFlight[key] === claim) this.#remove(key)
   }
 
   get size(): number {
