@@ -1,10 +1,13 @@
 /*
  * A workload's loop in one process, through one layer of our stack at a time, to see what each costs:
- * ops/s, CPU (user, system) and GC pause per operation. Two loops:
+ * ops/s, CPU (user, system) and GC pause per operation. Three loops:
  *   w2:  W2's (Redis only, 80/20 get/set, 50 concurrent callers, 1 KB values);
+ *   w6:  W6's (read-through of 100 keys, 50 cached and 50 new: one read, one loader call, one pipelined
+ *        write of the 50 loaded values; 10 concurrent callers; an operation is a batch);
  *   w6b: W6b's (getMany of 100 cached 1 KB keys, 10 concurrent callers; an operation is a batch).
  *
  *   pnpm --filter @cache/bench w2:layers            # every layer, 3 s each, each in a fresh process
+ *   pnpm --filter @cache/bench w6:layers
  *   pnpm --filter @cache/bench w6b:layers
  *   BENCH_LAYERS=bare,cache BENCH_MS=5000 pnpm --filter @cache/bench w2:layers
  *
@@ -27,7 +30,7 @@ import { deletePrefix } from '../src/lib/redis'
 import { kbObject } from '../src/lib/values'
 
 const LOOP = process.argv[2] ?? 'w2'
-if (LOOP !== 'w2' && LOOP !== 'w6b') throw new Error(`unknown loop ${LOOP}: w2 or w6b`)
+if (LOOP !== 'w2' && LOOP !== 'w6' && LOOP !== 'w6b') throw new Error(`unknown loop ${LOOP}: w2, w6 or w6b`)
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const MS = Number(process.env.BENCH_MS ?? 3_000)
 const LAYERS = (process.env.BENCH_LAYERS ?? 'bare,store,codec,cache').split(',')
@@ -38,23 +41,51 @@ interface Layer {
   get(key: string): Promise<unknown>
   getMany(keys: string[]): Promise<unknown[]>
   set(key: string, value: unknown): Promise<unknown>
+  /** W6's read-through: the values of `keys`, loading and writing the missing ones in one batch. */
+  getOrSetMany(keys: string[], load: (missing: string[]) => unknown[]): Promise<unknown[]>
   close(): Promise<unknown>
+}
+
+/**
+ * Read-through over a layer's batch read and batch write, as bare ioredis does it in the bench: one read,
+ * one loader call for the misses, one pipelined write of what was loaded.
+ */
+function readThrough(
+  getMany: (keys: string[]) => Promise<unknown[]>,
+  setMany: (entries: [string, unknown][]) => Promise<unknown>,
+): Layer['getOrSetMany'] {
+  return async (keys, load) => {
+    const values = await getMany(keys)
+    const missing = keys.filter((_, i) => values[i] === undefined)
+    if (missing.length === 0) return values
+    const loaded = load(missing)
+    let j = 0
+    for (let i = 0; i < values.length; i++) if (values[i] === undefined) values[i] = loaded[j++]
+    await setMany(missing.map((key, m) => [key, loaded[m]]))
+    return values
+  }
 }
 
 async function open(layer: string, prefix: string): Promise<Layer> {
   const codec = createCodec({ crc32 })
   if (layer === 'bare') {
     const redis = new Redis(REDIS_URL)
+    const getMany = async (ks: string[]) =>
+      (await redis.mget(ks.map((k) => prefix + k))).map((text) =>
+        text === null ? undefined : JSON.parse(text),
+      )
     return {
       get: async (k) => {
         const text = await redis.get(prefix + k)
         return text === null ? undefined : JSON.parse(text)
       },
-      getMany: async (ks) =>
-        (await redis.mget(ks.map((k) => prefix + k))).map((text) =>
-          text === null ? undefined : JSON.parse(text),
-        ),
+      getMany,
       set: (k, v) => redis.set(prefix + k, JSON.stringify(v), 'PX', TTL_MS),
+      getOrSetMany: readThrough(getMany, (entries) => {
+        const pipeline = redis.pipeline()
+        for (const [k, v] of entries) pipeline.set(prefix + k, JSON.stringify(v), 'PX', TTL_MS)
+        return pipeline.exec()
+      }),
       close: async () => redis.disconnect(),
     }
   }
@@ -80,16 +111,20 @@ async function open(layer: string, prefix: string): Promise<Layer> {
             }
             return codec.sealSync!(codec.serializer.serialize(value), meta)!
           }
+    const getMany = async (ks: string[]) =>
+      (await store.getMany(ks.map((k) => prefix + k))).map((bytes) =>
+        bytes === undefined ? undefined : read(bytes),
+      )
     return {
       get: async (k) => {
         const bytes = await store.get(prefix + k)
         return bytes === undefined ? undefined : read(bytes)
       },
-      getMany: async (ks) =>
-        (await store.getMany(ks.map((k) => prefix + k))).map((bytes) =>
-          bytes === undefined ? undefined : read(bytes),
-        ),
+      getMany,
       set: (k, v) => store.set(prefix + k, write(v), TTL_MS),
+      getOrSetMany: readThrough(getMany, (entries) =>
+        store.setMany(entries.map(([k, v]) => ({ key: prefix + k, value: write(v), ttlMs: TTL_MS }))),
+      ),
       close: () => store.close(),
     }
   }
@@ -103,6 +138,7 @@ async function open(layer: string, prefix: string): Promise<Layer> {
     get: (k) => cache.get(k),
     getMany: (ks) => cache.getMany(ks),
     set: (k, v) => cache.set(k, v, { ttl: TTL_MS }),
+    getOrSetMany: (ks, load) => cache.getOrSetMany(ks, async (missing) => load(missing), { ttl: TTL_MS }),
     close: () => cache.close(),
   }
 }
@@ -138,7 +174,20 @@ for (const name of LAYERS) {
     const found = await layer.getMany(batches[i % batches.length]!)
     if (found.length !== 100 || found.includes(undefined)) throw new Error(`${name} lost part of a batch`)
   }
-  const op = LOOP === 'w2' ? w2 : w6b
+  // W6: even positions walk the cached keys, odd ones are keys no batch asked for before.
+  const load = (missing: string[]) => missing.map((k) => kbObject(Number(k.slice(k.lastIndexOf(':') + 1))))
+  // Its own counter: each concurrentLoop call below counts from 0 again, and new keys must stay new.
+  let batchNo = 0
+  const w6 = async () => {
+    const n = batchNo++
+    const start = (n * 50) % 1_000
+    const batch = Array.from({ length: 100 }, (_, j) =>
+      j % 2 === 0 ? keys[(start + j / 2) % 1_000]! : `new:${n}:${j}`,
+    )
+    const found = await layer.getOrSetMany(batch, load)
+    if (found.length !== 100 || found.includes(undefined)) throw new Error(`${name} lost part of a batch`)
+  }
+  const op = LOOP === 'w2' ? w2 : LOOP === 'w6' ? w6 : w6b
   await concurrentLoop(op, { concurrency, durationMs: 1_000, warmupMs: 0 })
   // GC pauses during the measured loop: a structure that keeps garbage reachable (the deadline queue's
   // dropped links did) shows up here before it shows up in ops/s.
