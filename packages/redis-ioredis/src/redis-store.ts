@@ -4,7 +4,7 @@ import { type ConnectionHandle, openConnection, type RedisClient, type RedisConn
 import { STORE_DEFAULTS } from './defaults'
 import { keySlot } from './key-slot'
 import { positiveInteger } from './option-checks'
-import { toInfrastructureError } from './redis-errors'
+import { classifyRedisError, toInfrastructureError } from './redis-errors'
 import { WriteCoalescer } from './write-coalescer'
 
 /** Options of `redisStore`. */
@@ -36,6 +36,8 @@ export class RedisStore implements Store {
     throw toInfrastructureError(error, `${this.name} set`, this.#handle)
   }
   #closed = false
+  /** False once the server refused the batch-write script (an ACL without scripting, a proxy): SETs then. */
+  #scripted = true
   /** True once the first connection attempt is over, so commands no longer wait for it. */
   #started = false
 
@@ -119,16 +121,31 @@ export class RedisStore implements Store {
     const commands = entries.map((entry) => toSetCommand(entry.key, entry.value, entry.ttlMs, copy))
     await this.#run('setMany', async (client) => {
       const groups = this.#groupBySlot(commands.map((command) => command.key))
-      await Promise.all(
-        groups.map(async (indexes) => {
-          const pipeline = client.pipeline()
-          for (const index of indexes) sendSet(pipeline, commands[index]!)
-          const results = (await pipeline.exec()) ?? []
-          const failed = results.find(([error]) => error)
-          if (failed) throw failed[0]
-        }),
-      )
+      await Promise.all(groups.map((indexes) => this.#setGroup(client, commands, indexes)))
     })
+  }
+
+  /**
+   * Writes one group (one slot on Cluster) in one round trip: through {@link SET_MANY_SCRIPT}, one
+   * command per {@link SCRIPT_ENTRIES} entries, which costs the client about a third of the CPU of one
+   * `SET` per entry; or, where the server refuses scripts, as pipelined `SET`s.
+   */
+  async #setGroup(client: RedisClient, commands: SetCommand[], indexes: number[]): Promise<void> {
+    if (!this.#scripted || indexes.length === 1) return setPipelined(client, commands, indexes)
+    try {
+      await setScripted(client, commands, indexes)
+    } catch (error) {
+      // A refusal is a reply (NOPERM, unknown command), not a lost link; then SETs, and if they go
+      // through, SETs from now on. Re-setting keys the script may have set already is harmless.
+      if (
+        (error as Error | undefined)?.name !== 'ReplyError' ||
+        classifyRedisError(error) !== 'INFRASTRUCTURE'
+      ) {
+        throw error
+      }
+      await setPipelined(client, commands, indexes)
+      this.#scripted = false
+    }
   }
 
   delete(key: string): Promise<boolean> {
@@ -329,6 +346,56 @@ function toSetCommand(key: string, value: Uint8Array, ttlMs: number | undefined,
     )
   }
   return { key, bytes, pxMs: Math.max(1, Math.ceil(ttlMs)) }
+}
+
+/**
+ * Sets every key of `KEYS` to its value, with its own expiry: `ARGV` holds, per key, its `PX`
+ * milliseconds (empty for none) and then its value. The keys are declared, as Cluster and Dragonfly need.
+ */
+const SET_MANY_SCRIPT = `for i = 1, #KEYS do
+  local px = ARGV[2 * i - 1]
+  if px == '' then redis.call('SET', KEYS[i], ARGV[2 * i])
+  else redis.call('SET', KEYS[i], ARGV[2 * i], 'PX', px) end
+end
+return #KEYS`
+
+/** Most entries per script call, so that one call holds the server for about a millisecond at most. */
+export const SCRIPT_ENTRIES = 256
+
+/** `indexes` of `commands` through {@link SET_MANY_SCRIPT}: one call per {@link SCRIPT_ENTRIES}, one round trip. */
+async function setScripted(client: RedisClient, commands: SetCommand[], indexes: number[]): Promise<void> {
+  const calls: (string | number | Buffer)[][] = []
+  for (let start = 0; start < indexes.length; start += SCRIPT_ENTRIES) {
+    const chunk = indexes.slice(start, start + SCRIPT_ENTRIES)
+    const args: (string | number | Buffer)[] = [SET_MANY_SCRIPT, chunk.length]
+    for (const index of chunk) args.push(commands[index]!.key)
+    for (const index of chunk) {
+      const { bytes, pxMs } = commands[index]!
+      args.push(pxMs === undefined ? '' : pxMs, bytes)
+    }
+    calls.push(args)
+  }
+  if (calls.length === 1) {
+    await client.eval(...(calls[0] as [string, number, ...(string | number | Buffer)[]]))
+    return
+  }
+  const pipeline = client.pipeline()
+  for (const args of calls) pipeline.eval(...(args as [string, number, ...(string | number | Buffer)[]]))
+  await execAll(pipeline)
+}
+
+/** `indexes` of `commands` as one pipeline of `SET`s. */
+async function setPipelined(client: RedisClient, commands: SetCommand[], indexes: number[]): Promise<void> {
+  const pipeline = client.pipeline()
+  for (const index of indexes) sendSet(pipeline, commands[index]!)
+  await execAll(pipeline)
+}
+
+/** Runs a pipeline; the first failed command's error rejects. */
+async function execAll(pipeline: ChainableCommander): Promise<void> {
+  const results = (await pipeline.exec()) ?? []
+  const failed = results.find(([error]) => error)
+  if (failed) throw failed[0]
 }
 
 /** `SET key value [PX ms]` on a client or a pipeline. */

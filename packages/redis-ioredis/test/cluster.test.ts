@@ -57,6 +57,20 @@ describe('Cluster specifics', () => {
     await store.close()
   })
 
+  it('writes a batch of one slot (hash tag) through the script, more than one call of it, with expiries', async () => {
+    const store = redisStore({ client })
+    const p = randomPrefix()
+    const keys = Array.from({ length: 300 }, (_, i) => `${p}{batch}:${i}`)
+    await store.setMany(
+      keys.map((key, i) => ({ key, value: text(String(i)), ttlMs: i % 2 ? 60_000 : undefined })),
+    )
+    expect(await store.getMany(keys)).toEqual(keys.map((_, i) => text(String(i))))
+    expect(await client.pttl(keys[1]!)).toBeGreaterThan(0)
+    expect(await client.pttl(keys[0]!)).toBe(-1)
+    await store.clear(p)
+    await store.close()
+  })
+
   it('deleteMany counts removals across slots and hash-tagged keys share one slot', async () => {
     const store = redisStore({ client })
     const p = randomPrefix()

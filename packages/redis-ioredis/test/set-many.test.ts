@@ -1,0 +1,166 @@
+import { bytes, text } from '@cache/conformance'
+import { InfrastructureError } from '@cache/core'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RedisStore, redisStore } from '../src/index'
+import { SCRIPT_ENTRIES } from '../src/redis-store'
+import { type RedisServer, startRedisServer } from './helpers/redis-process'
+
+// A server of its own: the command counts below must see this file's commands only.
+const PASSWORD = 'set-many-secret'
+let server: RedisServer
+let admin: Redis
+const opened: RedisStore[] = []
+
+beforeAll(async () => {
+  server = await startRedisServer({
+    args: () => [
+      // A user that may not run scripts, as some managed or locked-down servers are set up.
+      '--user',
+      'noscripts',
+      'on',
+      `>${PASSWORD}`,
+      '~*',
+      '&*',
+      '+@all',
+      '-@scripting',
+    ],
+  })
+  admin = new Redis({ port: server.port, host: '127.0.0.1' })
+})
+
+afterAll(async () => {
+  for (const store of opened) await store.close()
+  admin?.disconnect()
+  await server?.stop()
+})
+
+function open(user?: string): RedisStore {
+  const auth = user ? `${user}:${PASSWORD}@` : ''
+  const store = redisStore({ url: `redis://${auth}127.0.0.1:${server.port}` })
+  opened.push(store)
+  return store
+}
+
+/** Calls (and rejected calls) of `command` since the last `CONFIG RESETSTAT`. */
+async function calls(command: string): Promise<{ calls: number; rejected: number }> {
+  const info = await admin.info('commandstats')
+  const line = info.split('\r\n').find((l) => l.startsWith(`cmdstat_${command}:`))
+  const field = (name: string) => Number(line?.match(new RegExp(`${name}=(\\d+)`))?.[1] ?? 0)
+  return { calls: field('calls'), rejected: field('rejected_calls') + field('failed_calls') }
+}
+
+describe('redisStore.setMany', () => {
+  it('writes a batch with one script call per 256 entries, all in one round trip', async () => {
+    const store = open()
+    await store.ping()
+    const entries = Array.from({ length: SCRIPT_ENTRIES * 2 + 10 }, (_, i) => ({
+      key: `sm:big:${i}`,
+      value: text(`value ${i}`),
+      ttlMs: 60_000,
+    }))
+    await admin.config('RESETSTAT')
+    await store.setMany(entries)
+    expect(await calls('eval')).toEqual({ calls: 3, rejected: 0 })
+    // The script's own SETs: one per entry, none sent by the client.
+    expect((await calls('set')).calls).toBe(entries.length)
+    expect(await store.getMany(entries.map((e) => e.key))).toEqual(entries.map((e) => e.value))
+  })
+
+  it('gives each key its own expiry, none for no TTL or Infinity, and keeps the bytes exactly', async () => {
+    const store = open()
+    const everyByte = bytes(256, (i) => i)
+    await admin.set('sm:ttl:none', 'old', 'PX', 1_000)
+    await store.setMany([
+      { key: 'sm:ttl:short', value: everyByte, ttlMs: 1_500.2 },
+      { key: 'sm:ttl:long', value: text('long'), ttlMs: 600_000 },
+      { key: 'sm:ttl:none', value: new Uint8Array(0) },
+      { key: 'sm:ttl:inf', value: text('inf'), ttlMs: Number.POSITIVE_INFINITY },
+    ])
+    const short = await admin.pttl('sm:ttl:short')
+    expect(short).toBeGreaterThan(1_000)
+    expect(short).toBeLessThanOrEqual(1_501)
+    expect(await admin.pttl('sm:ttl:long')).toBeGreaterThan(590_000)
+    // A SET without PX clears an older expiry, as set() does.
+    expect(await admin.pttl('sm:ttl:none')).toBe(-1)
+    expect(await admin.pttl('sm:ttl:inf')).toBe(-1)
+    expect(await store.getMany(['sm:ttl:short', 'sm:ttl:none', 'sm:ttl:inf'])).toEqual([
+      everyByte,
+      new Uint8Array(0),
+      text('inf'),
+    ])
+  })
+
+  it('loads the script again after SCRIPT FLUSH', async () => {
+    const store = open()
+    await store.setMany([
+      { key: 'sm:flush:a', value: text('a1') },
+      { key: 'sm:flush:b', value: text('b1') },
+    ])
+    await admin.script('FLUSH')
+    await store.setMany([
+      { key: 'sm:flush:a', value: text('a2') },
+      { key: 'sm:flush:b', value: text('b2') },
+    ])
+    expect(await store.getMany(['sm:flush:a', 'sm:flush:b'])).toEqual([text('a2'), text('b2')])
+  })
+
+  it('falls back to pipelined SETs for good when the server refuses scripts', async () => {
+    const store = open('noscripts')
+    await admin.config('RESETSTAT')
+    const batch = (round: number) =>
+      Array.from({ length: 5 }, (_, i) => ({
+        key: `sm:acl:${i}`,
+        value: text(`r${round}:${i}`),
+        ttlMs: 60_000,
+      }))
+    await store.setMany(batch(1))
+    expect(await store.getMany(batch(1).map((e) => e.key))).toEqual(batch(1).map((e) => e.value))
+    // Refused once, then not tried again.
+    expect((await calls('eval')).rejected).toBe(1)
+    await store.setMany(batch(2))
+    expect((await calls('eval')).rejected).toBe(1)
+    expect((await calls('set')).calls).toBe(10)
+    expect(await store.getMany(batch(2).map((e) => e.key))).toEqual(batch(2).map((e) => e.value))
+    expect(await admin.pttl('sm:acl:0')).toBeGreaterThan(0)
+  })
+
+  it('a write the server refuses for another reason rejects, and later batches still use the script', async () => {
+    const store = open()
+    await store.ping()
+    await admin.config('SET', 'maxmemory-policy', 'noeviction')
+    await admin.config('SET', 'maxmemory', '1')
+    try {
+      const error = await store
+        .setMany([
+          { key: 'sm:oom:a', value: text('a') },
+          { key: 'sm:oom:b', value: text('b') },
+        ])
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+      expect(error).toBeInstanceOf(InfrastructureError)
+      expect(String((error as Error).message)).toMatch(/OOM/)
+    } finally {
+      await admin.config('SET', 'maxmemory', '0')
+    }
+    await admin.config('RESETSTAT')
+    await store.setMany([
+      { key: 'sm:oom:a', value: text('a') },
+      { key: 'sm:oom:b', value: text('b') },
+    ])
+    expect(await calls('eval')).toEqual({ calls: 1, rejected: 0 })
+    expect(await store.getMany(['sm:oom:a', 'sm:oom:b'])).toEqual([text('a'), text('b')])
+  })
+
+  it('sends a single entry as a plain SET', async () => {
+    const store = open()
+    await store.ping()
+    await admin.config('RESETSTAT')
+    await store.setMany([{ key: 'sm:one', value: text('1'), ttlMs: 60_000 }])
+    expect((await calls('eval')).calls).toBe(0)
+    expect((await calls('set')).calls).toBe(1)
+    expect(await store.get('sm:one')).toEqual(text('1'))
+  })
+})
