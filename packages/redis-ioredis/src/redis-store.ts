@@ -361,27 +361,59 @@ return #KEYS`
 
 /** Most entries per script call, so that one call holds the server for about a millisecond at most. */
 export const SCRIPT_ENTRIES = 256
+/** Most value bytes per script call, for the same reason; an entry this large or larger goes alone. */
+export const SCRIPT_BYTES = 1024 * 1024
 
-/** `indexes` of `commands` through {@link SET_MANY_SCRIPT}: one call per {@link SCRIPT_ENTRIES}, one round trip. */
+type EvalArgs = [script: string, keyCount: number, ...rest: (string | number | Buffer)[]]
+
+/**
+ * `indexes` of `commands` through {@link SET_MANY_SCRIPT}, in calls of at most {@link SCRIPT_ENTRIES}
+ * entries and {@link SCRIPT_BYTES} value bytes (a call of one entry is a plain `SET`), in one round trip.
+ */
 async function setScripted(client: RedisClient, commands: SetCommand[], indexes: number[]): Promise<void> {
-  const calls: (string | number | Buffer)[][] = []
-  for (let start = 0; start < indexes.length; start += SCRIPT_ENTRIES) {
-    const chunk = indexes.slice(start, start + SCRIPT_ENTRIES)
-    const args: (string | number | Buffer)[] = [SET_MANY_SCRIPT, chunk.length]
-    for (const index of chunk) args.push(commands[index]!.key)
-    for (const index of chunk) {
-      const { bytes, pxMs } = commands[index]!
-      args.push(pxMs === undefined ? '' : pxMs, bytes)
-    }
-    calls.push(args)
-  }
-  if (calls.length === 1) {
-    await client.eval(...(calls[0] as [string, number, ...(string | number | Buffer)[]]))
+  const chunks = scriptChunks(commands, indexes)
+  if (chunks.length === 1) {
+    await sendChunk(client, commands, chunks[0]!)
     return
   }
   const pipeline = client.pipeline()
-  for (const args of calls) pipeline.eval(...(args as [string, number, ...(string | number | Buffer)[]]))
+  for (const chunk of chunks) sendChunk(pipeline, commands, chunk)
   await execAll(pipeline)
+}
+
+/** Splits `indexes` into the script calls of {@link setScripted}. */
+function scriptChunks(commands: SetCommand[], indexes: number[]): number[][] {
+  const chunks: number[][] = []
+  let chunk: number[] = []
+  let bytes = 0
+  for (const index of indexes) {
+    const size = commands[index]!.bytes.length
+    if (chunk.length > 0 && (chunk.length === SCRIPT_ENTRIES || bytes + size > SCRIPT_BYTES)) {
+      chunks.push(chunk)
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(index)
+    bytes += size
+  }
+  chunks.push(chunk)
+  return chunks
+}
+
+/** One call of {@link setScripted} on a client or a pipeline. */
+function sendChunk(
+  target: Pick<Redis, 'set' | 'eval'> | ChainableCommander,
+  commands: SetCommand[],
+  chunk: number[],
+): unknown {
+  if (chunk.length === 1) return sendSet(target, commands[chunk[0]!]!)
+  const args: EvalArgs = [SET_MANY_SCRIPT, chunk.length]
+  for (const index of chunk) args.push(commands[index]!.key)
+  for (const index of chunk) {
+    const { bytes, pxMs } = commands[index]!
+    args.push(pxMs === undefined ? '' : pxMs, bytes)
+  }
+  return target.eval(...args)
 }
 
 /** `indexes` of `commands` as one pipeline of `SET`s. */

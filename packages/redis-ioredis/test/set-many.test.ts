@@ -3,7 +3,7 @@ import { InfrastructureError } from '@cache/core'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisStore, redisStore } from '../src/index'
-import { SCRIPT_ENTRIES } from '../src/redis-store'
+import { SCRIPT_BYTES, SCRIPT_ENTRIES } from '../src/redis-store'
 import { type RedisServer, startRedisServer } from './helpers/redis-process'
 
 // A server of its own: the command counts below must see this file's commands only.
@@ -50,6 +50,11 @@ async function calls(command: string): Promise<{ calls: number; rejected: number
   return { calls: field('calls'), rejected: field('rejected_calls') + field('failed_calls') }
 }
 
+/** True when every read value holds its entry's bytes (a byte-wise `toEqual` of megabytes takes seconds). */
+function sameBytes(read: (Uint8Array | undefined)[], entries: { value: Uint8Array }[]): boolean {
+  return entries.every((entry, i) => read[i] !== undefined && Buffer.from(read[i]!).equals(entry.value))
+}
+
 describe('redisStore.setMany', () => {
   it('writes a batch with one script call per 256 entries, all in one round trip', async () => {
     const store = open()
@@ -65,6 +70,28 @@ describe('redisStore.setMany', () => {
     // The script's own SETs: one per entry, none sent by the client.
     expect((await calls('set')).calls).toBe(entries.length)
     expect(await store.getMany(entries.map((e) => e.key))).toEqual(entries.map((e) => e.value))
+  })
+
+  it('keeps each script call under 1 MiB of values; an entry that fills a call alone is a plain SET', async () => {
+    const store = open()
+    await store.ping()
+    const third = Math.floor(SCRIPT_BYTES / 3.4)
+    const large = Array.from({ length: 10 }, (_, i) => ({
+      key: `sm:large:${i}`,
+      value: bytes(third, (j) => (i + j) % 251),
+    }))
+    await admin.config('RESETSTAT')
+    await store.setMany(large)
+    // Three calls of three entries, then the tenth entry alone.
+    expect(await calls('eval')).toEqual({ calls: 3, rejected: 0 })
+    expect((await calls('set')).calls).toBe(10)
+    expect(sameBytes(await store.getMany(large.map((e) => e.key)), large)).toBe(true)
+    const huge = [0, 1].map((i) => ({ key: `sm:huge:${i}`, value: bytes(SCRIPT_BYTES + 1, (j) => j % 7) }))
+    await admin.config('RESETSTAT')
+    await store.setMany(huge)
+    expect((await calls('eval')).calls).toBe(0)
+    expect((await calls('set')).calls).toBe(2)
+    expect(sameBytes(await store.getMany(huge.map((e) => e.key)), huge)).toBe(true)
   })
 
   it('gives each key its own expiry, none for no TTL or Infinity, and keeps the bytes exactly', async () => {
