@@ -20,6 +20,8 @@ export const STORE_DEFAULTS = {
   scanCount: 500,
   /** Most keys sent in one `UNLINK` by `clear`. @default 500 keys */
   deleteBatchSize: 500,
+  /** How `setMany` writes a batch: one `EVAL` of a `SET` script, or a pipeline of `SET`s. @default 'script' */
+  batchWrites: 'script' as 'script' | 'pipeline',
 } as const
 
 /** Defaults of `redisBus`. */

@@ -1,8 +1,8 @@
 import { bytes, text } from '@cache/conformance'
-import { InfrastructureError } from '@cache/core'
+import { InfrastructureError, ValidationError } from '@cache/core'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RedisStore, redisStore } from '../src/index'
+import { type RedisStore, type RedisStoreOptions, redisStore } from '../src/index'
 import { SCRIPT_BYTES, SCRIPT_ENTRIES } from '../src/redis-store'
 import { type RedisServer, startRedisServer } from './helpers/redis-process'
 
@@ -35,9 +35,9 @@ afterAll(async () => {
   await server?.stop()
 })
 
-function open(user?: string): RedisStore {
+function open(user?: string, options?: RedisStoreOptions): RedisStore {
   const auth = user ? `${user}:${PASSWORD}@` : ''
-  const store = redisStore({ url: `redis://${auth}127.0.0.1:${server.port}` })
+  const store = redisStore({ url: `redis://${auth}127.0.0.1:${server.port}` }, options)
   opened.push(store)
   return store
 }
@@ -179,6 +179,24 @@ describe('redisStore.setMany', () => {
     ])
     expect(await calls('eval')).toEqual({ calls: 1, rejected: 0 })
     expect(await store.getMany(['sm:oom:a', 'sm:oom:b'])).toEqual([text('a'), text('b')])
+  })
+
+  it("batchWrites: 'pipeline' sends a SET per entry; any other value is refused by name", async () => {
+    const store = open(undefined, { batchWrites: 'pipeline' })
+    await store.ping()
+    await admin.config('RESETSTAT')
+    const entries = [1, 2, 3].map((i) => ({ key: `sm:pipe:${i}`, value: text(`p${i}`), ttlMs: 60_000 }))
+    await store.setMany(entries)
+    expect((await calls('eval')).calls).toBe(0)
+    expect((await calls('set')).calls).toBe(3)
+    expect(await store.getMany(entries.map((e) => e.key))).toEqual(entries.map((e) => e.value))
+    expect(await admin.pttl('sm:pipe:1')).toBeGreaterThan(0)
+    expect(() => redisStore({ url: 'redis://127.0.0.1:1' }, { batchWrites: 'lua' as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/batchWrites/) }),
+    )
+    expect(() => redisStore({ url: 'redis://127.0.0.1:1' }, { batchWrites: 'lua' as never })).toThrow(
+      ValidationError,
+    )
   })
 
   it('sends a single entry as a plain SET', async () => {
