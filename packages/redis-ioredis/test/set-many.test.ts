@@ -118,6 +118,20 @@ describe('redisStore.setMany', () => {
     ])
   })
 
+  it('stores the bytes as they were at the call, across several script calls, even if reused at once', async () => {
+    const store = open()
+    await store.ping()
+    const entries = Array.from({ length: SCRIPT_ENTRIES + 44 }, (_, i) => ({
+      key: `sm:reuse:${i}`,
+      value: text(`kept ${i}`),
+      ttlMs: 60_000,
+    }))
+    const pending = store.setMany(entries)
+    for (const entry of entries) entry.value.fill(0)
+    await pending
+    expect(await store.getMany(entries.map((e) => e.key))).toEqual(entries.map((_, i) => text(`kept ${i}`)))
+  })
+
   it('loads the script again after SCRIPT FLUSH', async () => {
     const store = open()
     await store.setMany([
