@@ -30,20 +30,39 @@ export class WriteCoalescer {
   readonly #client: RedisClient
   readonly #enabled: boolean
   readonly #now: () => number
+  readonly #beforeUncork: () => void
   #corked: Corkable | undefined
   #held = 0
   #lastTick = Number.NEGATIVE_INFINITY
   readonly #uncork = (): void => {
+    // Commands the owner kept back for this tick (merged reads) join the last write.
+    this.#beforeUncork()
     const stream = this.#corked
     this.#corked = undefined
     stream?.uncork()
   }
 
-  constructor(client: RedisClient, now: () => number = () => performance.now()) {
+  /** `beforeUncork` runs at the end of every held tick, right before the socket is uncorked. */
+  constructor(client: RedisClient, now: () => number = () => performance.now(), beforeUncork = () => {}) {
     this.#client = client
     this.#now = now
+    this.#beforeUncork = beforeUncork
     // A Cluster writes to one socket per node, chosen per command; those are left alone.
     this.#enabled = client.isCluster !== true
+  }
+
+  /** True while this tick's commands are being held (the socket is corked until the tick ends). */
+  get holding(): boolean {
+    return this.#corked !== undefined
+  }
+
+  /** Sends what is held now and goes on holding the rest of the tick, so Redis can start on it. */
+  flush(): void {
+    const corked = this.#corked
+    if (corked === undefined) return
+    this.#held = 0
+    corked.uncork()
+    corked.cork()
   }
 
   /** Call right before sending a command; the socket is uncorked once this tick's work is done. */

@@ -3,7 +3,7 @@ import type { RedisClient } from '../src/connection'
 import { WriteCoalescer } from '../src/write-coalescer'
 
 /** A client whose stream records cork/uncork, and a clock the test moves. */
-function setup() {
+function setup(beforeUncork?: () => void) {
   const calls: string[] = []
   const stream = {
     writable: true,
@@ -12,7 +12,11 @@ function setup() {
   }
   let time = 1_000
   const clock = { advance: (ms: number) => (time += ms) }
-  const coalescer = new WriteCoalescer({ isCluster: false, stream } as unknown as RedisClient, () => time)
+  const coalescer = new WriteCoalescer(
+    { isCluster: false, stream } as unknown as RedisClient,
+    () => time,
+    beforeUncork,
+  )
   return { calls, clock, coalescer }
 }
 
@@ -68,6 +72,29 @@ describe('WriteCoalescer', () => {
     expect(calls).toEqual(['cork', 'uncork', 'cork', 'uncork', 'cork'])
     await nextTick()
     expect(calls.at(-1)).toBe('uncork')
+  })
+
+  it('says when it is holding, runs its hook at the end of a held tick, and flushes on demand', async () => {
+    const events: string[] = []
+    const { calls, clock, coalescer } = setup(() => events.push(`hook at ${calls.length} calls`))
+    coalescer.hold()
+    // The first command after an idle spell is not held, and its tick ends without the hook.
+    expect(coalescer.holding).toBe(false)
+    await nextTick()
+    expect(events).toEqual([])
+    clock.advance(0.1)
+    coalescer.hold()
+    expect(coalescer.holding).toBe(true)
+    coalescer.flush()
+    expect(calls).toEqual(['cork', 'uncork', 'cork'])
+    expect(coalescer.holding).toBe(true)
+    await nextTick()
+    // The hook runs while the socket is still corked, then the socket is uncorked.
+    expect(events).toEqual(['hook at 3 calls'])
+    expect(calls).toEqual(['cork', 'uncork', 'cork', 'uncork'])
+    expect(coalescer.holding).toBe(false)
+    coalescer.flush()
+    expect(calls).toHaveLength(4)
   })
 
   it('leaves Cluster clients alone', async () => {
