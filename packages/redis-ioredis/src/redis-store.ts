@@ -44,18 +44,18 @@ export class RedisStore implements Store {
   readonly #scanCount: number
   readonly #deleteBatchSize: number
   readonly #writes: WriteCoalescer
-  readonly #getFailed = (error: unknown): never => {
-    throw toInfrastructureError(error, `${this.name} get`, this.#handle)
-  }
   readonly #getError = (error: unknown): InfrastructureError =>
     toInfrastructureError(error, `${this.name} get`, this.#handle)
+  readonly #getFailed = (error: unknown): never => {
+    throw this.#getError(error)
+  }
   readonly #setFailed = (error: unknown): never => {
     throw toInfrastructureError(error, `${this.name} set`, this.#handle)
   }
   /** GETs of a held tick (see {@link RedisStore.get}), kept back to go out together as one `MGET`. */
   #mergedKeys: string[] = []
   #mergedReads: MergedRead[] = []
-  /** Sends the GETs kept back, if any: at the end of the tick, at {@link MERGED_READS}, or before any other command. */
+  /** Sends the GETs kept back, if any: at the end of the tick, at {@link MERGED_READS}, or before a command that must not overtake them. */
   readonly #sendMerged = (): void => {
     const keys = this.#mergedKeys
     if (keys.length === 0) return
