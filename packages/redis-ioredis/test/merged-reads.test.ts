@@ -48,11 +48,14 @@ describe('redisStore.get merges the GETs of a held tick', () => {
     await new Promise((resolve) => setTimeout(resolve, 5))
     await admin.config('RESETSTAT')
     // 71 GETs in one tick, every other one missing: the first at once, then 70 merged (32 + 32 + 6).
+    expect(MERGED_READS).toBe(32)
     const keys = Array.from({ length: 71 }, (_, i) => (i % 2 ? `mr:a:${i}` : `mr:absent:${i}`))
     const values = await Promise.all(keys.map((key) => store.get(key)))
     expect(values).toEqual(keys.map((_, i) => (i % 2 ? text(`v${i}`) : undefined)))
-    expect(await calls('get')).toBe(1)
-    expect(await calls('mget')).toBe(Math.ceil(70 / MERGED_READS))
+    // A pause of a millisecond between the first two calls (a GC on a loaded CI machine) would let the
+    // second go out at once too; the rest are merged either way.
+    expect(await calls('get')).toBeLessThanOrEqual(2)
+    expect(await calls('mget')).toBe(3)
   })
 
   it('keeps the order of the store’s commands: a write sends the GETs held before it first', async () => {
