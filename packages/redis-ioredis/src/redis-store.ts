@@ -121,9 +121,9 @@ export class RedisStore implements Store {
 
   /**
    * While the commands of a tick are held (many concurrent callers), its GETs go out together as one
-   * `MGET` of up to {@link MERGED_READS} keys: a third of the client CPU of a GET each. Any other command
-   * sends them first, so this store's commands keep their order; the first command after an idle spell is
-   * not held, and goes out at once as a GET.
+   * `MGET` of up to {@link MERGED_READS} keys: a third of the client CPU of a GET each. A `set` of one of
+   * their keys, and any other command, sends them first, so commands on one key keep their order; the
+   * first command after an idle spell is not held, and goes out at once as a GET.
    */
   get(key: string): Promise<Uint8Array | undefined> {
     if (!this.#sendsNow()) return this.#run('get', (client) => client.getBuffer(key).then(toBytes))
@@ -178,7 +178,7 @@ export class RedisStore implements Store {
     try {
       // A GET of this key kept back goes first; GETs of other keys may stay back (the order of commands on
       // different keys changes nothing).
-      if (this.#mergedKeys.length > 0 && this.#mergedKeys.includes(key)) this.#sendMerged()
+      if (this.#mergedKeys.includes(key)) this.#sendMerged()
       this.#writes.hold()
       return (sendSet(this.client, command) as Promise<unknown>).then(toVoid, this.#setFailed)
     } catch (error) {
@@ -437,7 +437,7 @@ return #KEYS`
 
 /** Most entries per script call, so that one call holds the server for about a millisecond at most. */
 export const SCRIPT_ENTRIES = 256
-/** Most value bytes per script call, for the same reason; an entry this large or larger goes alone. */
+/** Most value bytes per script call, for the same reason; a larger entry goes alone, as a plain `SET`. */
 export const SCRIPT_BYTES = 1024 * 1024
 
 type EvalArgs = [script: string, keyCount: number, ...rest: (string | number | Buffer)[]]

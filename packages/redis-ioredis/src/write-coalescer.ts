@@ -74,9 +74,8 @@ export class WriteCoalescer {
         return
       }
       // MAX_BATCH commands are waiting: send them, and hold this one with the next batch.
+      this.flush()
       this.#held = 1
-      corked.uncork()
-      corked.cork()
       return
     }
     if (!this.#enabled) return
