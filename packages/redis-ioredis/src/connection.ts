@@ -37,6 +37,9 @@ export type RedisConnection = RedisUrlConnection | RedisClientConnection
 // A caller's client keeps whatever protocol it chose; the store is binary-safe with both (tested).
 const PROTOCOL = CONNECTION_DEFAULTS.protocol
 
+/** Longest wait in `close()` for QUIT to end an owned client before its socket is dropped. */
+const CLOSE_WAIT_MS = 1000
+
 /** A client plus what we know about it: whether we own it, and its secrets for redaction. */
 export class ConnectionHandle implements ErrorContext {
   readonly client: RedisClient
@@ -106,15 +109,66 @@ export class ConnectionHandle implements ErrorContext {
     const ended = new Promise<void>((resolve) => client.once('end', () => resolve()))
     if (client.status === 'ready') {
       // QUIT lets in-flight replies arrive; if the link dies meanwhile, disconnect() stops reconnecting.
-      await client.quit().catch(() => client.disconnect())
+      // Not awaited: over a partitioned link its reply would only come after socketTimeoutMs.
+      client.quit().catch(() => client.disconnect())
     } else {
       client.disconnect()
     }
-    // QUIT's reply can come before the socket is gone; resolve only when the client has ended.
-    let timer: ReturnType<typeof setTimeout> | undefined
-    await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))])
-    clearTimeout(timer)
-    if (!isEnded()) client.disconnect()
+    // Resolve only when the client has ended (QUIT's reply can come before the socket is gone); past
+    // CLOSE_WAIT_MS the socket is dropped instead, and its end awaited as briefly.
+    const endedOrWaited = async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        ended,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+      ])
+      clearTimeout(timer)
+    }
+    await endedOrWaited()
+    if (isEnded()) return
+    client.disconnect()
+    await endedOrWaited()
+  }
+}
+
+/** ioredis options a factory cannot work with; {@link refuseClientOptions} names the one set. */
+export type UnsupportedClientOption = 'keyPrefix' | 'enableAutoPipelining'
+
+const UNSUPPORTED_WHY: Record<UnsupportedClientOption, string> = {
+  keyPrefix:
+    "SCAN patterns, tracking prefixes and Cluster slots would be computed without it; use createCache's namespace instead",
+  enableAutoPipelining:
+    'it sends commands a tick late and out of order with pipelines; the store already batches the commands of a tick',
+}
+
+/**
+ * Throws a `ValidationError` when the caller's client, or `redisOptions` of a URL connection, sets one of
+ * `refused`. Runs before a client is created; a malformed connection is left to {@link openConnection}.
+ */
+export function refuseClientOptions(
+  factory: string,
+  connection: RedisConnection,
+  refused: readonly UnsupportedClientOption[],
+): void {
+  if (typeof connection !== 'object' || connection === null) return
+  let options: Partial<RedisOptions> | undefined
+  let where: string
+  if ('client' in connection && connection.client !== undefined) {
+    // A Cluster copies redisOptions.keyPrefix to its own options; its autopipelining is its own option too.
+    options = (connection.client as { options?: Partial<RedisOptions> } | null)?.options
+    where = 'option client has'
+  } else {
+    options = (connection as RedisUrlConnection).redisOptions
+    where = 'option redisOptions has'
+  }
+  if (typeof options !== 'object' || options === null) return
+  for (const name of refused) {
+    const value = options[name]
+    if (!value) continue
+    throw new ValidationError(
+      `${factory} ${where} ${name} set, which is not supported: ${UNSUPPORTED_WHY[name]}`,
+      'INVALID_OPTION',
+    )
   }
 }
 

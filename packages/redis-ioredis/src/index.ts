@@ -8,6 +8,7 @@ export {
   TRACKING_BUS_DEFAULTS,
 } from './defaults'
 export { keySlot } from './key-slot'
+export { MAX_TTL_MS } from './option-checks'
 export type { RedisBusOptions } from './redis-bus'
 export { RedisBus, redisBus } from './redis-bus'
 export { classifyRedisError, redact, toInfrastructureError } from './redis-errors'

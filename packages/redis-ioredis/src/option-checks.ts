@@ -21,3 +21,9 @@ export function positiveInteger(factory: string, option: string, value: unknown,
   }
   return value
 }
+
+/**
+ * Longest TTL sent to Redis as `PX` (2^53 - 1 ms, about 285,000 years): an exact integer that Redis
+ * accepts after adding the current time. The store keeps longer TTLs without expiry; the lock refuses them.
+ */
+export const MAX_TTL_MS = Number.MAX_SAFE_INTEGER

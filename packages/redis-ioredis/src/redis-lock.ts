@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto'
 import { InfrastructureError, type Lock, type Release, ValidationError } from '@cache/core'
 import { type ConnectionHandle, openConnection, type RedisConnection } from './connection'
 import { LOCK_DEFAULTS } from './defaults'
-import { nonEmptyString, positiveInteger } from './option-checks'
+import { MAX_TTL_MS, nonEmptyString, positiveInteger } from './option-checks'
 import { toInfrastructureError } from './redis-errors'
 import { SubscriberLink } from './subscriber-link'
 
 /** Deletes the key only while it still holds our token, so a late release never frees someone else's lock. */
 const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
 const ignore = () => {}
+/** Longest delay setTimeout honours (a signed 32-bit number of milliseconds). */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** Options of {@link redisLock}. */
 export interface RedisLockOptions {
@@ -88,9 +90,10 @@ export class RedisLock implements Lock {
   async acquire(key: string, ttlMs: number): Promise<Release | undefined> {
     if (typeof key !== 'string' || key.length === 0)
       throw new ValidationError('redisLock acquire expects a non-empty key', 'INVALID_KEY')
-    if (typeof ttlMs !== 'number' || !(ttlMs > 0) || !Number.isFinite(ttlMs))
+    // A lock must expire (a crashed holder would block the key for good), and within Redis's PX range.
+    if (typeof ttlMs !== 'number' || !(ttlMs > 0) || !(ttlMs <= MAX_TTL_MS))
       throw new ValidationError(
-        `redisLock acquire expects a positive ttlMs, got ${String(ttlMs)}`,
+        `redisLock acquire expects a positive ttlMs of at most ${MAX_TTL_MS} ms, got ${String(ttlMs)}`,
         'INVALID_TTL',
       )
     if (this.#closed) throw new InfrastructureError('redisLock acquire: the lock is closed', 'CLOSED')
@@ -143,11 +146,18 @@ export class RedisLock implements Lock {
           resolve(released)
         },
       }
-      const timer = setTimeout(() => {
-        set.delete(waiter)
-        if (set.size === 0 && this.#waiters.get(key) === set) this.#waiters.delete(key)
-        resolve(false)
-      }, timeoutMs)
+      // No timer for Infinity: only a notice or close() ends the wait. setTimeout fires at once past
+      // 2^31 - 1 ms, so longer waits are clamped to that (about 24.8 days).
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(
+            () => {
+              set.delete(waiter)
+              if (set.size === 0 && this.#waiters.get(key) === set) this.#waiters.delete(key)
+              resolve(false)
+            },
+            Math.min(timeoutMs, MAX_TIMER_MS),
+          )
+        : undefined
       set.add(waiter)
     })
   }

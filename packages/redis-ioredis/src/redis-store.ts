@@ -1,10 +1,16 @@
 import { InfrastructureError, type Store, type StoreEntry, ValidationError } from '@cache/core'
 import type { ChainableCommander, Redis } from 'ioredis'
-import { type ConnectionHandle, openConnection, type RedisClient, type RedisConnection } from './connection'
+import {
+  type ConnectionHandle,
+  openConnection,
+  type RedisClient,
+  type RedisConnection,
+  refuseClientOptions,
+} from './connection'
 import { STORE_DEFAULTS } from './defaults'
 import { keySlot } from './key-slot'
-import { positiveInteger } from './option-checks'
-import { classifyRedisError, toInfrastructureError } from './redis-errors'
+import { MAX_TTL_MS, positiveInteger } from './option-checks'
+import { toInfrastructureError } from './redis-errors'
 import { WriteCoalescer } from './write-coalescer'
 
 /** Options of `redisStore`. */
@@ -46,7 +52,9 @@ export class RedisStore implements Store {
   readonly #writes: WriteCoalescer
   readonly #getError = (error: unknown): InfrastructureError =>
     toInfrastructureError(error, `${this.name} get`, this.#handle)
-  readonly #getFailed = (error: unknown): never => {
+  readonly #getFailed = (error: unknown): undefined => {
+    // A key holding another type (a hash, say) is a miss, as it is through MGET.
+    if (isWrongType(error)) return undefined
     throw this.#getError(error)
   }
   readonly #setFailed = (error: unknown): never => {
@@ -69,7 +77,11 @@ export class RedisStore implements Store {
       this.#writes.hold()
       const client = this.client as Redis
       if (keys.length === 1) {
-        client.getBuffer(keys[0]!).then((reply) => reads[0]!.resolve(toBytes(reply)), fail)
+        const read = reads[0]!
+        client.getBuffer(keys[0]!).then(
+          (reply) => read.resolve(toBytes(reply)),
+          (error: unknown) => (isWrongType(error) ? read.resolve(undefined) : fail(error)),
+        )
         return
       }
       client.mgetBuffer(keys).then((replies) => {
@@ -82,6 +94,8 @@ export class RedisStore implements Store {
   #closed = false
   /** False with `batchWrites: 'pipeline'`, or once the server refused the script (an ACL, a proxy): SETs then. */
   #scripted: boolean
+  /** True once a script call went through: until then a refusal is likely, so setMany copies the bytes. */
+  #scriptWorks = false
   /** True once the first connection attempt is over, so commands no longer wait for it. */
   #started = false
 
@@ -111,6 +125,7 @@ export class RedisStore implements Store {
       )
     }
     this.#scripted = batchWrites === 'script'
+    refuseClientOptions('redisStore', connection, ['keyPrefix', 'enableAutoPipelining'])
     this.#handle = openConnection('redisStore', connection)
     this.client = this.#handle.client
     this.#writes = new WriteCoalescer(this.client, undefined, this.#sendMerged)
@@ -126,7 +141,9 @@ export class RedisStore implements Store {
    * first command after an idle spell is not held, and goes out at once as a GET.
    */
   get(key: string): Promise<Uint8Array | undefined> {
-    if (!this.#sendsNow()) return this.#run('get', (client) => client.getBuffer(key).then(toBytes))
+    if (!this.#sendsNow()) {
+      return this.#run('get', (client) => client.getBuffer(key).then(toBytes, missIfWrongType))
+    }
     try {
       if (!this.#writes.holding) {
         this.#writes.hold()
@@ -135,7 +152,7 @@ export class RedisStore implements Store {
         if (!this.#writes.holding) return (this.client as Redis).getBuffer(key).then(toBytes, this.#getFailed)
       }
     } catch (error) {
-      return Promise.reject(this.#getFailed(error))
+      return Promise.reject(this.#getError(error))
     }
     return new Promise((resolve, reject) => {
       this.#mergedKeys.push(key)
@@ -182,19 +199,20 @@ export class RedisStore implements Store {
       this.#writes.hold()
       return (sendSet(this.client, command) as Promise<unknown>).then(toVoid, this.#setFailed)
     } catch (error) {
-      return Promise.reject(this.#setFailed(error))
+      return Promise.reject(toInfrastructureError(error, `${this.name} set`, this.#handle))
     }
   }
 
   async setMany(entries: readonly StoreEntry[]): Promise<void> {
     if (entries.length === 0) return
     // Validate everything first so a bad entry writes nothing. Without copies when the pipeline below is
-    // serialized before this call returns (a connected standalone client), as for set().
-    const copy = !this.#writesAtOnce()
+    // serialized before this call returns (a connected standalone client), as for set(); but while a refused
+    // script is still likely, with copies: the fallback SETs go out a round trip later.
+    const copy = !this.#writesAtOnce() || (this.#scripted && !this.#scriptWorks)
     const commands = entries.map((entry) => toSetCommand(entry.key, entry.value, entry.ttlMs, copy))
     await this.#run('setMany', async (client) => {
       const groups = this.#groupBySlot(commands.map((command) => command.key))
-      await Promise.all(groups.map((indexes) => this.#setGroup(client, commands, indexes)))
+      await Promise.all(groups.map((indexes) => this.#setGroup(client, commands, indexes, copy)))
     })
   }
 
@@ -203,19 +221,25 @@ export class RedisStore implements Store {
    * command per {@link SCRIPT_ENTRIES} entries, which costs the client about a third of the CPU of one
    * `SET` per entry; or, where the server refuses scripts, as pipelined `SET`s.
    */
-  async #setGroup(client: RedisClient, commands: SetCommand[], indexes: number[]): Promise<void> {
+  async #setGroup(
+    client: RedisClient,
+    commands: SetCommand[],
+    indexes: number[],
+    copied: boolean,
+  ): Promise<void> {
     if (!this.#scripted || indexes.length === 1) return setPipelined(client, commands, indexes)
     try {
       await setScripted(client, commands, indexes)
+      this.#scriptWorks = true
     } catch (error) {
-      // A refusal is a reply (NOPERM, unknown command), not a lost link; then SETs, and if they go
-      // through, SETs from now on. Re-setting keys the script may have set already is harmless.
-      if (
-        (error as Error | undefined)?.name !== 'ReplyError' ||
-        classifyRedisError(error) !== 'INFRASTRUCTURE'
-      ) {
+      // Only a refusal of scripts switches to SETs; anything else (BUSY, OOM, a lost link) just rejects.
+      if (!isScriptRefused(error)) throw error
+      if (!copied) {
+        // The caller may have reused its arrays since: SETs from the next batch, this one rejects.
+        this.#scripted = false
         throw error
       }
+      // SETs, and if they go through, SETs from now on. Re-setting keys the script set already is harmless.
       await setPipelined(client, commands, indexes)
       this.#scripted = false
     }
@@ -421,7 +445,32 @@ function toSetCommand(key: string, value: Uint8Array, ttlMs: number | undefined,
       'INVALID_TTL',
     )
   }
+  // Past Redis's range (now + PX must fit in 64 bits) a TTL means "never expires", as Infinity does.
+  if (ttlMs > MAX_TTL_MS) return { key, bytes, pxMs: undefined }
   return { key, bytes, pxMs: Math.max(1, Math.ceil(ttlMs)) }
+}
+
+/** A reply that means "no scripts here" (ACL, renamed or disabled command, a proxy without EVAL). */
+function isScriptRefused(error: unknown): boolean {
+  if ((error as Error | undefined)?.name !== 'ReplyError') return false
+  const message = (error as Error).message
+  // The error code (the reply's first word) decides: OOM and BUSY replies also say "not allowed".
+  if (message.startsWith('NOPERM')) return true
+  return message.startsWith('ERR') && SCRIPT_REFUSED.test(message)
+}
+
+const SCRIPT_REFUSED = /unknown command|not allowed|disabled|not supported|unsupported/i
+
+function isWrongType(error: unknown): boolean {
+  return (
+    (error as Error | undefined)?.name === 'ReplyError' && (error as Error).message.startsWith('WRONGTYPE')
+  )
+}
+
+/** Resolves a WRONGTYPE reply as a miss (as MGET reads it); rethrows anything else. */
+function missIfWrongType(error: unknown): undefined {
+  if (isWrongType(error)) return undefined
+  throw error
 }
 
 /**

@@ -1,6 +1,11 @@
 import type { Bus, InvalidationMessage } from '@cache/core'
 import { InfrastructureError, ValidationError } from '@cache/core'
-import { type ConnectionHandle, openConnection, type RedisConnection } from './connection'
+import {
+  type ConnectionHandle,
+  openConnection,
+  type RedisConnection,
+  refuseClientOptions,
+} from './connection'
 import { TRACKING_BUS_DEFAULTS } from './defaults'
 import { positiveInteger } from './option-checks'
 import { toInfrastructureError } from './redis-errors'
@@ -48,6 +53,16 @@ export class RedisTrackingBus implements Bus {
         'INVALID_OPTION',
       )
     }
+    // Redis refuses overlapping prefixes on every (re)connect, which would only surface as a subscribe timeout.
+    for (const [i, prefix] of options.prefixes.entries()) {
+      const other = options.prefixes.find((p, j) => j !== i && p.startsWith(prefix))
+      if (other !== undefined) {
+        throw new ValidationError(
+          `redisTrackingBus option prefixes must not overlap: ${JSON.stringify(prefix)} and ${JSON.stringify(other)}`,
+          'INVALID_OPTION',
+        )
+      }
+    }
     this.prefixes = [...options.prefixes]
     this.#connectionName = options.connectionName ?? TRACKING_BUS_DEFAULTS.connectionName
     this.#subscribeTimeoutMs = positiveInteger(
@@ -62,6 +77,7 @@ export class RedisTrackingBus implements Bus {
       options.healthCheckIntervalMs ?? TRACKING_BUS_DEFAULTS.healthCheckIntervalMs,
       'of milliseconds',
     )
+    refuseClientOptions('redisTrackingBus', connection, ['keyPrefix'])
     this.#handle = openConnection('redisTrackingBus', connection)
     if (this.#handle.isCluster) {
       // Tracking is per node: one connection would only hear about the slots of the node it landed on.

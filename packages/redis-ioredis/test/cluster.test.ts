@@ -32,6 +32,46 @@ cacheConformance('redisStore (Cluster, 3 masters)', () => redisStore({ client })
 })
 
 describe('Cluster specifics', () => {
+  it('refuses a Cluster client with keyPrefix (slots would be computed without it) or enableAutoPipelining', () => {
+    const nodes = [{ host: '127.0.0.1', port: redis!.ports[0]! }]
+    for (const [options, name] of [
+      [{ keyPrefix: 'kp:' }, 'keyPrefix'],
+      [{ redisOptions: { keyPrefix: 'kp:' } }, 'keyPrefix'],
+      [{ enableAutoPipelining: true }, 'enableAutoPipelining'],
+    ] as const) {
+      const prefixed = new Cluster(nodes, { lazyConnect: true, ...options })
+      try {
+        expect(() => redisStore({ client: prefixed })).toThrow(
+          expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining(name) }),
+        )
+      } finally {
+        prefixed.disconnect()
+      }
+    }
+  })
+
+  it('sends no MGET on Cluster: a busy tick of GETs across slots reads right', async () => {
+    const store = redisStore({ client })
+    const p = randomPrefix()
+    const keys = Array.from({ length: 100 }, (_, i) => `${p}${i}`)
+    await store.setMany(keys.map((key, i) => ({ key, value: text(`v${i}`) })))
+    const mgets = async () => {
+      let total = 0
+      for (const node of client.nodes('master')) {
+        const info = await node.info('commandstats')
+        total += Number(info.match(/cmdstat_mget:calls=(\d+)/)?.[1] ?? 0)
+      }
+      return total
+    }
+    const before = await mgets()
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const values = await Promise.all(keys.map((key) => store.get(key)))
+    expect(values).toEqual(keys.map((_, i) => text(`v${i}`)))
+    expect(await mgets()).toBe(before)
+    await store.clear(p)
+    await store.close()
+  })
+
   const keysPerMaster = async (prefix: string) =>
     Promise.all(
       client.nodes('master').map(async (node) => {

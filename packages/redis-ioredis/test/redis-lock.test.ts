@@ -2,7 +2,7 @@ import { countingStore } from '@cache/conformance'
 import { createCache, InfrastructureError, ValidationError } from '@cache/core'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
-import { type RedisLockOptions, redisLock, redisStore } from '../src/index'
+import { MAX_TTL_MS, type RedisLockOptions, redisLock, redisStore } from '../src/index'
 import { startTcpProxy } from './helpers/tcp-proxy'
 import { uniquePrefix, waitFor } from './helpers/wait-for'
 
@@ -95,6 +95,23 @@ describe('redisLock', () => {
     await expect(a.acquire(`${prefix}:v`, Number.NaN)).rejects.toBeInstanceOf(ValidationError)
     expect(() => redisLock({ url: 'http://x' })).toThrow(ValidationError)
   })
+
+  test('refuses a TTL that never ends or that Redis cannot take (past MAX_TTL_MS) with INVALID_TTL', async () => {
+    const a = lock({ url: URL }, { wakeOnRelease: false })
+    const key = `${prefix}:huge`
+    for (const ttlMs of [1e19, Number.MAX_VALUE, Number.POSITIVE_INFINITY]) {
+      await expect(a.acquire(key, ttlMs)).rejects.toMatchObject({
+        name: 'ValidationError',
+        code: 'INVALID_TTL',
+      })
+    }
+    expect(await raw.exists(key)).toBe(0)
+    // The longest TTL allowed is one Redis accepts.
+    const release = await a.acquire(key, MAX_TTL_MS)
+    expect(release).toBeTypeOf('function')
+    expect(await raw.pttl(key)).toBeGreaterThan(MAX_TTL_MS - 60_000)
+    expect(await release!()).toBe(true)
+  })
 })
 
 /** Subscribers of `channel` on the shared Redis. */
@@ -143,6 +160,25 @@ describe('redisLock release notices', () => {
     // wakeOnRelease off: no subscriber connection, and a wait gives up at once.
     expect(await subscribers(channel)).toBe(1)
     expect(await quiet.waitForRelease(key, 60_000)).toBe(false)
+  })
+
+  test('waitForRelease with an Infinity or a past-2^31 ms timeout waits for the release', async () => {
+    const { locks } = await wakingLocks('long', 2)
+    const [a, b] = locks as [ReturnType<typeof lock>, ReturnType<typeof lock>]
+    const key = `${prefix}:long`
+    const release = await a.acquire(key, 10_000)
+    // setTimeout fires at once for a delay past 2^31 - 1 ms: such waits must not end early.
+    const forever = b.waitForRelease(key, Number.POSITIVE_INFINITY)
+    const long = b.waitForRelease(key, 2 ** 31 + 1_000)
+    const short = b.waitForRelease(`${prefix}:long-other`, 150)
+    expect(await short).toBe(false)
+    expect(b.waiting).toBe(2)
+    expect(await release!()).toBe(true)
+    expect(await Promise.all([forever, long])).toEqual([true, true])
+    // close() still ends a wait without a timer.
+    const endless = b.waitForRelease(key, Number.POSITIVE_INFINITY)
+    await b.close()
+    expect(await endless).toBe(false)
   })
 
   test('close() ends pending waits and drops the subscription', async () => {

@@ -6,6 +6,7 @@ import {
   backoffMs,
   CONNECTION_DEFAULTS,
   classifyRedisError,
+  MAX_TTL_MS,
   matchPattern,
   openConnection,
   parseRedisUrl,
@@ -196,6 +197,85 @@ describe('redisStore on the shared Redis', () => {
     await store.clear(p)
   })
 
+  it('stores a TTL past what Redis accepts (over MAX_TTL_MS) without expiry, in set and setMany', async () => {
+    const store = open({ url: REDIS_URL })
+    const client = store.client as Redis
+    const p = randomPrefix()
+    await store.ping()
+    await store.set(`${p}huge`, text('h'), 1e19)
+    await store.set(`${p}max-value`, text('h'), Number.MAX_VALUE)
+    await store.set(`${p}max`, text('m'), MAX_TTL_MS)
+    await store.setMany([
+      { key: `${p}many-huge`, value: text('h'), ttlMs: 1e19 },
+      { key: `${p}many-ok`, value: text('o'), ttlMs: 60_000 },
+    ])
+    expect(await store.getMany([`${p}huge`, `${p}max-value`, `${p}many-huge`, `${p}many-ok`])).toEqual([
+      text('h'),
+      text('h'),
+      text('h'),
+      text('o'),
+    ])
+    expect(await client.pttl(`${p}huge`)).toBe(-1)
+    expect(await client.pttl(`${p}max-value`)).toBe(-1)
+    expect(await client.pttl(`${p}many-huge`)).toBe(-1)
+    // The longest TTL still sent as PX is accepted by Redis.
+    expect(await client.pttl(`${p}max`)).toBeGreaterThan(MAX_TTL_MS - 60_000)
+    await store.clear(p)
+  })
+
+  it('expires entries with ttlMs 0, negative or -Infinity within a few ms; Infinity never expires', async () => {
+    const store = open({ url: REDIS_URL })
+    const client = store.client as Redis
+    const p = randomPrefix()
+    await store.ping()
+    await store.set(`${p}zero`, text('z'), 0)
+    await store.set(`${p}neg`, text('n'), -5_000)
+    await store.setMany([
+      { key: `${p}m0`, value: text('m'), ttlMs: 0 },
+      { key: `${p}minf`, value: text('m'), ttlMs: Number.NEGATIVE_INFINITY },
+      { key: `${p}inf`, value: text('i'), ttlMs: Number.POSITIVE_INFINITY },
+    ])
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(await store.getMany([`${p}zero`, `${p}neg`, `${p}m0`, `${p}minf`, `${p}inf`])).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      text('i'),
+    ])
+    expect(await client.pttl(`${p}inf`)).toBe(-1)
+    await store.clear(p)
+  })
+
+  it('refuses a client or redisOptions with enableAutoPipelining or keyPrefix, naming the option', () => {
+    // Auto-pipelining sends commands a tick late (after the caller may reuse its bytes) and behind setMany's
+    // pipelines; a keyPrefix is not applied to SCAN patterns or Cluster slots.
+    for (const option of [{ enableAutoPipelining: true }, { keyPrefix: 'kp:' }]) {
+      const name = Object.keys(option)[0]!
+      const client = new Redis(REDIS_URL, { lazyConnect: true, ...option })
+      try {
+        expect(() => redisStore({ client })).toThrow(ValidationError)
+        expect(() => redisStore({ client })).toThrow(`client has ${name} set`)
+        expect(client.status).toBe('wait')
+      } finally {
+        client.disconnect()
+      }
+      expect(() => redisStore({ url: REDIS_URL, redisOptions: option })).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_OPTION',
+          message: expect.stringContaining(`redisOptions has ${name} set`),
+        }),
+      )
+    }
+    // Off is fine.
+    const plain = new Redis(REDIS_URL, { lazyConnect: true, enableAutoPipelining: false, keyPrefix: '' })
+    try {
+      expect(redisStore({ client: plain }).client).toBe(plain)
+    } finally {
+      plain.disconnect()
+    }
+  })
+
   it('stores the bytes as they were when set() was called, even if the caller reuses the array at once', async () => {
     const store = open({ url: REDIS_URL })
     const p = randomPrefix()
@@ -219,6 +299,11 @@ describe('redisStore on the shared Redis', () => {
     value.fill(0)
     await pending
     expect(await store.get(`${p}k`)).toEqual(text('original'))
+    // setMany copies until a script call has gone through (a refusal would resend the batch later).
+    await store.setMany([
+      { key: `${p}w1`, value: text('w') },
+      { key: `${p}w2`, value: text('w') },
+    ])
     const batch = [1, 2, 3].map((i) => ({ key: `${p}m${i}`, value: text(`batched ${i}`), ttlMs: 60_000 }))
     const pendingMany = store.setMany(batch)
     for (const entry of batch) entry.value.fill(0)

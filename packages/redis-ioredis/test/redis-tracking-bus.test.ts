@@ -104,6 +104,36 @@ describe('redisTrackingBus (CLIENT TRACKING BCAST PREFIX)', () => {
     expect(() => redisTrackingBus({ url: REDIS_URL }, {} as never)).toThrow(ValidationError)
   })
 
+  test('rejects overlapping prefixes at construction, naming both (Redis would refuse them at subscribe)', () => {
+    for (const prefixes of [
+      ['app:', 'app:x:'],
+      ['app:x:', 'other:', 'app:'],
+      ['a:', 'a:'],
+    ]) {
+      expect(() => redisTrackingBus({ url: REDIS_URL }, { prefixes })).toThrow(
+        expect.objectContaining({
+          name: 'ValidationError',
+          code: 'INVALID_OPTION',
+          message: expect.stringMatching(/overlap: "(app:|a:)".*and "(app:x:|a:)"/),
+        }),
+      )
+    }
+    // Prefixes that merely share leading characters with no containment are fine.
+    const bus = redisTrackingBus({ url: REDIS_URL }, { prefixes: ['app:', 'apq:', 'ap:x'] })
+    cleanups.push(() => bus.close())
+  })
+
+  test('refuses a client or redisOptions with keyPrefix: tracking prefixes and reported keys would miss it', () => {
+    const client = new Redis(REDIS_URL, { lazyConnect: true, keyPrefix: 'kp:' })
+    cleanups.push(() => client.disconnect())
+    expect(() => redisTrackingBus({ client }, { prefixes: ['app:'] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('keyPrefix') }),
+    )
+    expect(() =>
+      redisTrackingBus({ url: REDIS_URL, redisOptions: { keyPrefix: 'kp:' } }, { prefixes: ['app:'] }),
+    ).toThrow(ValidationError)
+  })
+
   test('measured against the pub/sub bus: propagation delay and own-write L1 misses', async () => {
     const ROUNDS = 40
     const report: string[] = []

@@ -121,6 +121,11 @@ describe('redisStore.setMany', () => {
   it('stores the bytes as they were at the call, across several script calls, even if reused at once', async () => {
     const store = open()
     await store.ping()
+    // Once a script call went through, batches are sent without a defensive copy: this checks that path.
+    await store.setMany([
+      { key: 'sm:reuse:warm:a', value: text('a') },
+      { key: 'sm:reuse:warm:b', value: text('b') },
+    ])
     const entries = Array.from({ length: SCRIPT_ENTRIES + 44 }, (_, i) => ({
       key: `sm:reuse:${i}`,
       value: text(`kept ${i}`),
@@ -164,6 +169,108 @@ describe('redisStore.setMany', () => {
     expect((await calls('set')).calls).toBe(10)
     expect(await store.getMany(batch(2).map((e) => e.key))).toEqual(batch(2).map((e) => e.value))
     expect(await admin.pttl('sm:acl:0')).toBeGreaterThan(0)
+  })
+
+  it('on the first refused script call, the fallback SETs store the bytes as they were at the call', async () => {
+    const store = open('noscripts')
+    await store.ping()
+    const entries = [1, 2, 3].map((i) => ({ key: `sm:fb:${i}`, value: text(`kept ${i}`), ttlMs: 60_000 }))
+    const pending = store.setMany(entries)
+    // The fallback goes out a round trip after the call; the caller has reused its arrays by then.
+    for (const entry of entries) entry.value.fill(0)
+    await pending
+    expect(await store.getMany(entries.map((e) => e.key))).toEqual([1, 2, 3].map((i) => text(`kept ${i}`)))
+  })
+
+  it('a script refused after it worked rejects that batch (its bytes may be reused) and uses SETs from then on', async () => {
+    await admin.acl('SETUSER', 'flips', 'on', `>${PASSWORD}`, '~*', '&*', '+@all')
+    try {
+      const store = open('flips')
+      await store.ping()
+      const batch = (round: number) =>
+        [1, 2].map((i) => ({ key: `sm:flip:${i}`, value: text(`r${round}:${i}`), ttlMs: 60_000 }))
+      await store.setMany(batch(1))
+      // Scripts are taken away from the user while its connection stays open.
+      await admin.acl('SETUSER', 'flips', '-@scripting')
+      const entries = batch(2)
+      const pending = store.setMany(entries)
+      for (const entry of entries) entry.value.fill(0)
+      const error = await pending.then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(InfrastructureError)
+      expect(String((error as Error).message)).toMatch(/NOPERM/)
+      expect(await store.getMany(entries.map((e) => e.key))).toEqual(batch(1).map((e) => e.value))
+      await admin.config('RESETSTAT')
+      await store.setMany(batch(3))
+      expect(await calls('eval')).toEqual({ calls: 0, rejected: 0 })
+      expect(await store.getMany(entries.map((e) => e.key))).toEqual(batch(3).map((e) => e.value))
+    } finally {
+      await admin.acl('DELUSER', 'flips')
+    }
+  })
+
+  it('a BUSY reply (another client running a long script) rejects, and does not switch to SETs', async () => {
+    // Redis answers BUSY to everything while another client's script runs. When that script ends between
+    // the BUSY reply to our EVAL and a fallback, SETs would go through: retried until that race is hit.
+    const busy = new Redis({ port: server.port, host: '127.0.0.1' })
+    await admin.config('SET', 'busy-reply-threshold', '20')
+    let sawBusy = false
+    let fellBack = false
+    try {
+      for (let attempt = 0; attempt < 12 && !fellBack; attempt++) {
+        const store = open()
+        await store.ping()
+        const running = busy.eval('local n = 0 for i = 1, 30000000 do n = n + 1 end return n', 0)
+        await new Promise((resolve) => setTimeout(resolve, 40))
+        const entries = [
+          { key: 'sm:busy:a', value: text('a') },
+          { key: 'sm:busy:b', value: text('b') },
+        ]
+        // One call after another while the server is busy, as a cache's write path would.
+        for (let i = 0; i < 2000; i++) {
+          const error = await store.setMany(entries).then(
+            () => undefined,
+            (e: unknown) => e,
+          )
+          if (!error) break
+          expect(error).toBeInstanceOf(InfrastructureError)
+          if (/BUSY/.test(String((error as Error).message))) sawBusy = true
+        }
+        await running
+        await admin.config('RESETSTAT')
+        await store.setMany(entries)
+        fellBack = (await calls('eval')).calls === 0
+        await store.close()
+      }
+    } finally {
+      await admin.config('SET', 'busy-reply-threshold', '5000')
+      busy.disconnect()
+    }
+    expect(sawBusy).toBe(true)
+    expect(fellBack).toBe(false)
+  })
+
+  it('checks every entry before writing: a NaN TTL writes none of the batch, a TTL past Redis range writes all', async () => {
+    const store = open()
+    await store.ping()
+    await admin.del('sm:val:ok1', 'sm:val:ok2', 'sm:val:odd')
+    const batch = (ttlMs: number) => [
+      { key: 'sm:val:ok1', value: text('1'), ttlMs: 60_000 },
+      { key: 'sm:val:odd', value: text('x'), ttlMs },
+      { key: 'sm:val:ok2', value: text('2'), ttlMs: 60_000 },
+    ]
+    await expect(store.setMany(batch(Number.NaN))).rejects.toMatchObject({ code: 'INVALID_TTL' })
+    expect(await admin.exists('sm:val:ok1', 'sm:val:odd', 'sm:val:ok2')).toBe(0)
+    // 1e19 ms is past what Redis takes as PX: stored without expiry, as Infinity, with the rest of the batch.
+    await store.setMany(batch(1e19))
+    expect(await store.getMany(['sm:val:ok1', 'sm:val:odd', 'sm:val:ok2'])).toEqual([
+      text('1'),
+      text('x'),
+      text('2'),
+    ])
+    expect(await admin.pttl('sm:val:odd')).toBe(-1)
   })
 
   it('a write the server refuses for another reason rejects, and later batches still use the script', async () => {
