@@ -21,6 +21,7 @@ export const JSON_SERIALIZER_EXPECTATIONS: SerializerConformanceOptions['expecta
   'array-buffer': 'rejects',
   regexp: 'rejects',
   error: 'rejects',
+  'error-subclass': 'rejects',
   'class-instance': { becomes: { x: 1, y: 2 }, as: 'a plain object (own enumerable fields)' },
   'null-prototype': { becomes: { a: 1 }, as: 'a plain object' },
   function: 'rejects',

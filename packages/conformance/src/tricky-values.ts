@@ -107,6 +107,17 @@ export const TRICKY_VALUES: readonly TrickyValue[] = [
   { name: 'regexp', label: 'RegExp', make: () => /ca(c)he/gi },
   { name: 'error', label: 'Error', make: () => new Error('boom') },
   {
+    name: 'error-subclass',
+    label: 'Error subclass with own fields (`code`)',
+    make: () =>
+      Object.assign(
+        new (class HttpError extends Error {
+          override name = 'HttpError'
+        })('down'),
+        { code: 'E_DOWN' },
+      ),
+  },
+  {
     name: 'class-instance',
     label: 'class instance',
     make: () =>

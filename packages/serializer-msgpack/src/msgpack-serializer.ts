@@ -76,9 +76,10 @@ function hasOwnProtoKey(value: unknown, seen = new Set<unknown>()): boolean {
 }
 
 /**
- * A msgpackr serializer: Date, Map, Set, BigInt (any size), typed arrays, Buffers, RegExp, Error,
- * `undefined` and nested structures round-trip exactly, in L1 and L2 alike. Functions, symbols, cycles,
- * strings with lone surrogates and objects with an own `__proto__` key are a `ValidationError`.
+ * A msgpackr serializer: Date, Map, Set, BigInt (any size), typed arrays, Buffers, RegExp, `undefined` and
+ * nested structures round-trip exactly, in L1 and L2 alike; an Error keeps its name, message and cause
+ * (not its other own fields or its subclass). Functions, symbols, cycles, strings with lone surrogates and
+ * objects with an own `__proto__` key are a `ValidationError`.
  */
 export function msgpackSerializer(): Serializer {
   const packr = new Packr({

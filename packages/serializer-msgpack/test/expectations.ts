@@ -7,6 +7,11 @@ export const MSGPACK_EXPECTATIONS: SerializerConformanceOptions['expectations'] 
   'sparse-array': { becomes: [1, undefined, 3], as: '`undefined` in the hole' },
   // msgpackr would read the key back as `__proto_` (its prototype-pollution guard): refused instead.
   'proto-key': 'rejects',
+  // msgpackr's Error extension keeps name, message and cause only.
+  'error-subclass': {
+    becomes: Object.assign(new Error('down'), { name: 'HttpError' }),
+    as: 'a plain `Error` with its name, message and cause (own fields and the subclass are lost)',
+  },
   'class-instance': { becomes: { x: 1, y: 2 }, as: 'a plain object (own enumerable fields)' },
   'null-prototype': { becomes: { a: 1 }, as: 'a plain object' },
   function: 'rejects',
