@@ -6,8 +6,13 @@ import type { OptionSchemas } from './option-schema'
 import type { AiRequest } from './request-shapes'
 import type { PriceTable } from './usage'
 
-/** Decides whether an answer may be cached; `response` is the chunk array for a stream. */
-export type CacheablePolicy = (request: AiRequest, response: unknown) => boolean
+/** Decides whether an answer may be cached; for a stream (`kind: 'stream'`) `response` is the chunk array. */
+export type CacheablePolicy = (
+  request: AiRequest,
+  response: unknown,
+  /** Always given by the cache; optional so a policy can call `defaultCacheable` with two arguments. */
+  kind?: 'response' | 'stream',
+) => boolean
 
 /** Options of `createAiCache`. */
 export interface AiCacheOptions {
@@ -38,10 +43,16 @@ export interface ResolvedAiCacheOptions {
   prices: PriceTable | undefined
 }
 
-/** Caches any answer except `null`/`undefined` and objects carrying an `error` field. */
-export const defaultCacheable: CacheablePolicy = (_request, response) =>
+/**
+ * Caches any answer except `null`/`undefined`, objects carrying an `error` field, and a stream that
+ * ended without a single chunk (a dropped connection or a proxy timeout can close a body cleanly;
+ * replaying that as the answer for a whole TTL would be worse than asking again).
+ */
+export const defaultCacheable: CacheablePolicy = (_request, response, kind) =>
   response !== null &&
   response !== undefined &&
+  // Without `kind`, an empty array is taken for an empty stream: refusing to cache is the safe mistake.
+  !(kind !== 'response' && Array.isArray(response) && response.length === 0) &&
   !(typeof response === 'object' && 'error' in response && (response as { error: unknown }).error)
 
 function ttl(option: string, value: unknown): number {

@@ -92,7 +92,10 @@ export class AiCache {
     return answer?.kind === 'response' ? (answer.response as R) : undefined
   }
 
-  /** The cached response, or `generate()`'s, stored; concurrent identical requests call `generate` once. */
+  /**
+   * The cached response, or `generate()`'s, stored and returned as stored (what later hits return);
+   * concurrent identical requests call `generate` once.
+   */
   async getOrGenerate<R, Q extends AiRequest = AiRequest>(
     request: Q,
     generate: () => R | Promise<R>,
@@ -122,12 +125,22 @@ export class AiCache {
       leader = 'miss'
       this.#stats.record(described.operation, 'miss')
       const response = await generate()
-      // Waiters share this object, so it is frozen like every cached value.
-      deepFreeze(response)
       const fresh: StoredAnswer = { kind: 'response', response, usage: extractUsage(response) }
-      await this.#store(described.key, request, fresh, described.operation)
+      // Callers get the stored form, as every later hit will (under JSON a Date is a string in both),
+      // never the generator's object. Read back, not copied: only the cache knows its serializer.
+      if (await this.#store(described.key, request, fresh, described.operation)) {
+        const copy = await this.#read(described.key, 'response')
+        if (copy) return copy
+      }
+      // Not stored (policy, size) or already gone: no hit will ever differ from it.
       return fresh
     })
+    // Every caller joined on the flight gets this object: frozen (before any of them sees it), or, when
+    // freezing cannot protect it (a Date or Map under msgpack), each reads its own copy, as a hit does.
+    if (!deepFreeze(answer)) {
+      const own = await this.#read(described.key, 'response')
+      if (own) return this.#result(described, leader ?? 'coalesced', own)
+    }
     return this.#result(described, leader ?? 'coalesced', answer)
   }
 
@@ -135,6 +148,8 @@ export class AiCache {
    * Streams the answer: replays the cached chunks on a hit; on a miss passes `generate`'s chunks through
    * as they arrive and stores them once the stream completes (never when it fails or every reader
    * leaves early). Concurrent identical requests share one upstream stream, each from the first chunk.
+   * Live chunks are the upstream's own objects (deep-frozen): waiting for a serializer round trip per
+   * chunk would defeat streaming. A replay yields them as stored, equal for JSON-shaped chunks.
    */
   wrapStream<C, Q extends AiRequest = AiRequest>(request: Q, generate: StreamSource<C>): AiStream<C> {
     if (typeof generate !== 'function') {
@@ -221,7 +236,7 @@ export class AiCache {
 
   async #store(key: string, request: AiRequest, answer: StoredAnswer, operation: string): Promise<boolean> {
     const response = answer.kind === 'stream' ? answer.chunks : answer.response
-    if (!this.#options.cacheable(request, response)) {
+    if (!this.#options.cacheable(request, response, answer.kind)) {
       this.#stats.skippedByPolicy++
       return false
     }

@@ -24,6 +24,33 @@ export interface CanonicalContext {
 
 const DATA_URL = /^data:([^;,]*)((?:;[^;,]*)*);base64,/i
 
+/**
+ * The bytes of a `data:…;base64,` URL found where a request carries binary data (see
+ * `request-shapes.ts`). Only such positions are decoded: user text that merely looks like a data URL
+ * stays text, or two spellings of it (case, padding, base64url) would share a key.
+ */
+export class DataUrlBytes {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly mediaType: string,
+  ) {}
+}
+
+/** The decoded data URL, or `undefined` when `text` is not a valid base64 data URL. */
+export function decodeDataUrl(text: string): DataUrlBytes | undefined {
+  const match = DATA_URL.exec(text)
+  if (!match) return undefined
+  try {
+    const bytes = decodeBase64(text.slice(match[0].length))
+    return new DataUrlBytes(bytes, `${match[1]!.toLowerCase()}${match[2] ?? ''}`)
+  } catch {
+    return undefined
+  }
+}
+
+// Lone surrogates, which a UTF-8 encode would turn into U+FFFD (with `u`, a valid pair is one code point).
+const LONE_SURROGATE = /\p{Cs}/u
+
 /** The bytes behind a binary value, or `undefined` when it is not one. */
 export function binaryBytes(value: unknown): Uint8Array | undefined {
   if (value instanceof Uint8Array) return value
@@ -44,16 +71,14 @@ function binaryToken(ctx: CanonicalContext, path: string, bytes: Uint8Array, med
 }
 
 function stringToken(value: string, ctx: CanonicalContext, path: string): string {
-  const dataUrl = DATA_URL.exec(value)
-  if (dataUrl) {
-    try {
-      const bytes = decodeBase64(value.slice(dataUrl[0].length))
-      return binaryToken(ctx, path, bytes, `${dataUrl[1]!.toLowerCase()}${dataUrl[2] ?? ''}`)
-    } catch {
-      // Not valid base64 after all: fall through and treat it as text.
-    }
-  }
   if (value.length <= ctx.textHashThreshold) return JSON.stringify(value)
+  if (LONE_SURROGATE.test(value)) {
+    // UTF-8 cannot hold a lone surrogate, so hash the JSON form (lossless) under its own token;
+    // well-formed text keeps the `txt:` digest of its UTF-8, so existing keys stay as they were.
+    const sha256 = sha256Hex(JSON.stringify(value))
+    ctx.hashed.push({ path, kind: 'text', bytes: utf8Length(value), sha256 })
+    return `utf16:${sha256}`
+  }
   const sha256 = sha256Hex(value)
   ctx.hashed.push({ path, kind: 'text', bytes: utf8Length(value), sha256 })
   return `txt:${sha256}`
@@ -92,6 +117,7 @@ export function canonicalize(
       return reject(path, `a ${typeof value}`)
   }
   if (value === null) return 'null'
+  if (value instanceof DataUrlBytes) return binaryToken(ctx, path, value.bytes, value.mediaType)
   const bytes = binaryBytes(value)
   if (bytes) return binaryToken(ctx, path, bytes)
   if (value instanceof Date) {
@@ -107,7 +133,10 @@ export function canonicalize(
   seen.add(object)
   try {
     if (Array.isArray(object)) {
-      return `[${object.map((item, i) => canonicalize(item, ctx, `${path}[${i}]`, seen)).join(',')}]`
+      // An index loop, not map: a hole is `null` on the wire, as `undefined` is.
+      const items: string[] = []
+      for (let i = 0; i < object.length; i++) items.push(canonicalize(object[i], ctx, `${path}[${i}]`, seen))
+      return `[${items.join(',')}]`
     }
     const json = (object as { toJSON?: unknown }).toJSON
     if (typeof json === 'function') return canonicalize(json.call(object), ctx, path, seen)

@@ -1,5 +1,6 @@
 import { describeInput, ValidationError } from '../errors'
 import { decodeBase64 } from './base64'
+import { decodeDataUrl } from './canonical'
 import { normalizeOptions, type OptionSchemas } from './option-schema'
 
 /** The guide's request shape: one text and one operation with its options. */
@@ -34,7 +35,7 @@ export interface ChatRequest {
   messages: string | readonly unknown[]
   /** Groups entries for TTLs, stats and invalidation. @default 'chat' */
   operation?: string
-  system?: string | readonly unknown[]
+  system?: string | readonly unknown[] | null
   temperature?: number | null
   top_p?: number | null
   max_tokens?: number | null
@@ -93,18 +94,50 @@ function textParts(content: unknown): ContentPart[] | unknown {
   return typeof content === 'string' ? [{ type: 'text', text: content }] : content
 }
 
+/**
+ * Fields of a content part (at any depth: tool results nest parts) whose `data:…;base64,` URL is
+ * binary: OpenAI `image_url` / `image_url.url` / `file.file_data`, AI SDK `image` / `data`. Text
+ * fields never are.
+ */
+const DATA_URL_FIELDS = new Set(['url', 'image_url', 'file_data', 'image', 'data'])
+
 /** Base64 fields that carry bytes; decoded so a digest covers the bytes, not their spelling. */
 function decodePart(part: unknown): unknown {
   if (typeof part !== 'object' || part === null) return part
   const p = part as Record<string, any>
   const source = p.source
+  let decoded = part
   if (source?.type === 'base64' && typeof source.data === 'string') {
-    return { ...p, source: { ...source, data: tryDecode(source.data) } }
+    decoded = { ...p, source: { ...source, data: tryDecode(source.data) } }
+  } else if (typeof p.input_audio?.data === 'string') {
+    decoded = { ...p, input_audio: { ...p.input_audio, data: tryDecode(p.input_audio.data) } }
   }
-  if (typeof p.input_audio?.data === 'string') {
-    return { ...p, input_audio: { ...p.input_audio, data: tryDecode(p.input_audio.data) } }
+  return decodeDataUrls(decoded, new Set())
+}
+
+/** `value` with data URLs in {@link DATA_URL_FIELDS} replaced by their bytes; copies only what changes. */
+function decodeDataUrls(value: unknown, ancestors: Set<object>): unknown {
+  if (typeof value !== 'object' || value === null || ancestors.has(value)) return value
+  const proto = Object.getPrototypeOf(value)
+  // Binary, Dates and class instances are left to `canonicalize`, as are cycles (it rejects them).
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value
+  ancestors.add(value)
+  let copy: Record<string, unknown> | unknown[] | undefined
+  const record = value as Record<string, unknown>
+  for (const key of Object.keys(record)) {
+    const field = record[key]
+    const next =
+      typeof field === 'string'
+        ? DATA_URL_FIELDS.has(key) && !Array.isArray(value)
+          ? (decodeDataUrl(field) ?? field)
+          : field
+        : decodeDataUrls(field, ancestors)
+    if (next === field) continue
+    copy ??= Array.isArray(value) ? [...value] : { ...record }
+    ;(copy as Record<string, unknown>)[key] = next
   }
-  return part
+  ancestors.delete(value)
+  return copy ?? value
 }
 
 function tryDecode(text: string): Uint8Array | string {
@@ -141,6 +174,19 @@ function lastUserText(messages: Record<string, unknown>[]): string | undefined {
   return undefined
 }
 
+/** `system` as content parts; `null` is absent (as JSON `null` is to the providers). */
+function systemParts(system: unknown): unknown[] | undefined {
+  if (system === undefined || system === null) return undefined
+  if (typeof system === 'string') return [{ type: 'text', text: system }]
+  if (!Array.isArray(system)) {
+    throw new ValidationError(
+      `A chat request's "system" must be a string or an array of parts, got ${describeInput(system)}`,
+      'VALIDATION',
+    )
+  }
+  return system.map(decodePart)
+}
+
 function normalizeChat(request: ChatRequest): NormalizedRequest {
   if (typeof request.model !== 'string' || request.model.length === 0) {
     throw new ValidationError('A chat request needs a non-empty "model"', 'VALIDATION')
@@ -150,13 +196,17 @@ function normalizeChat(request: ChatRequest): NormalizedRequest {
   if (!Array.isArray(raw)) {
     throw new ValidationError('A chat request needs "messages": a string or an array', 'VALIDATION')
   }
-  const messages = raw.map(normalizeMessage)
+  // An index loop, not map: a hole in `messages` is refused like any other non-message.
+  const messages: Record<string, unknown>[] = []
+  for (let i = 0; i < raw.length; i++) messages.push(normalizeMessage(raw[i], i))
   const body: Record<string, unknown> = { shape: 'chat' }
   for (const [field, value] of Object.entries(request)) {
     if (!NON_SEMANTIC_FIELDS.includes(field)) body[field] = value
   }
   body.messages = messages
-  if (request.system !== undefined) body.system = (textParts(request.system) as unknown[]).map(decodePart)
+  const system = systemParts(request.system)
+  if (system === undefined) delete body.system
+  else body.system = system
   // `stream: false` asks for the same answer as no `stream` at all.
   if (request.stream) body.stream = true
   else delete body.stream
