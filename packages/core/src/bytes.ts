@@ -16,6 +16,25 @@ export function utf8Decode(bytes: Uint8Array): string {
   return decoder.decode(bytes)
 }
 
+const nativeWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed
+
+/**
+ * Whether `text` has no lone surrogate, so UTF-8 keeps it as is (`TextEncoder` and Redis clients write
+ * U+FFFD for one, which would make two different keys or tags one). ES2024's `isWellFormed` where the
+ * runtime has it: O(1) for V8's one-byte strings.
+ */
+export function isWellFormed(text: string): boolean {
+  if (nativeWellFormed) return nativeWellFormed.call(text)
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0xd800 || code > 0xdfff) continue
+    const next = text.charCodeAt(i + 1)
+    if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return false
+    i++
+  }
+  return true
+}
+
 /** Byte length of a string in UTF-8 without allocating. */
 export function utf8Length(text: string): number {
   let length = 0

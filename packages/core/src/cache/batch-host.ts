@@ -26,7 +26,7 @@ export function createBatchHost(
     checkKeys,
     readL1Value: (entry) => reads.readL1Value(entry),
     l2GetMany: async (fullKeys) => (l2 ? gateway.call('getMany', (s) => s.getMany(fullKeys)) : undefined),
-    acceptL2: (fullKey, bytes, key) => reads.accept(fullKey, bytes, key),
+    acceptL2: (fullKey, bytes, key, since) => reads.accept(fullKey, bytes, key, since),
     prepareLoaded: (key, value, options) => writes.prepare(key, value, options, true),
     store: (items) => writes.store(items),
     emitError: parts.emitError,

@@ -6,11 +6,14 @@ import type { CacheEvents, Tier, TypedEmitter } from './events'
 import type { SetOptions } from './options'
 import type { SingleFlight } from './single-flight'
 import type { StatsCounters } from './stats'
+import { writeEpoch } from './write-log'
 
 /** A decoded L2 entry. */
 export interface FoundEntry {
   value: unknown
   meta: EntryMeta
+  /** The serialized value, when kept: a caller sharing the entry decodes it for its own copy. */
+  payload?: Uint8Array
 }
 
 /** What the batch operations need from `TieredCache`: its tiers, counters and a few of its internals. */
@@ -27,11 +30,15 @@ export interface BatchHost {
   readL1Value(entry: L1Entry): unknown
   /** One L2 `getMany`; `undefined` without L2 or when the call failed (already reported). */
   l2GetMany(fullKeys: string[]): Promise<(Uint8Array | undefined)[] | undefined>
-  /** Decodes, counts and backfills L1; `undefined` for a corrupt entry. A promise only when decoding is async. */
+  /**
+   * Decodes, counts and backfills L1 unless the key was written after write epoch `since` (when the read
+   * was sent); `undefined` for a corrupt entry. A promise only when decoding is async.
+   */
   acceptL2(
     fullKey: string,
     bytes: Uint8Array,
     key: string,
+    since?: number,
   ): FoundEntry | undefined | Promise<FoundEntry | undefined>
   /** Validates and serializes a loaded value, with the decoded copy its callers get (`PreparedWrite.decoded`). */
   prepareLoaded(key: string, value: unknown, options: SetOptions): PreparedWrite
@@ -67,6 +74,7 @@ export async function readL2Batch(
   keys: readonly string[],
 ): Promise<(FoundEntry | undefined)[]> {
   const fullKeys = keys.map((key) => host.prefix + key)
+  const since = writeEpoch()
   const values = await host.l2GetMany(fullKeys)
   if (values === undefined) return new Array(keys.length).fill(undefined)
   const found: (FoundEntry | undefined)[] = new Array(keys.length).fill(undefined)
@@ -80,7 +88,7 @@ export async function readL2Batch(
       countL2Miss(host, keys[j]!)
       continue
     }
-    const entry = host.acceptL2(fullKeys[j]!, bytes, keys[j]!)
+    const entry = host.acceptL2(fullKeys[j]!, bytes, keys[j]!, since)
     if (entry instanceof Promise) {
       ;(decoding ??= []).push(entry)
       ;(positions ??= []).push(j)

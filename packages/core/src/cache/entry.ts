@@ -3,8 +3,10 @@ import { deepFreeze } from '../codec/freeze'
 import { serializeCopy } from '../codec/json-serializer'
 import type { EntryMeta, Serializer } from '../contracts/codec'
 import type { L1Entry } from '../contracts/l1'
-import { ValidationError } from '../errors'
+import { parseDuration } from '../duration'
+import { describeInput, ValidationError } from '../errors'
 import { checkTags, type ResolvedOptions, resolveTtl, type SetOptions } from './options'
+import { Unshared } from './single-flight'
 
 /** A write that passed validation: serialized once, ready for L2 (sealed) and L1 (decoded). */
 export interface PreparedWrite {
@@ -17,6 +19,24 @@ export interface PreparedWrite {
    * serializer could build it without decoding; `undefined` otherwise.
    */
   decoded?: unknown
+  /**
+   * For a loaded value: the write epoch (`writeEpoch`) when its load began. The write is skipped when its
+   * key, or one of its tags, was written since, as the loader may have read the source before that change.
+   */
+  since?: number
+}
+
+/**
+ * Resolves a per-call grace in ms over the instance's: `0` (no fail-safe) and `Infinity` are allowed,
+ * unlike a TTL. Throws a `ValidationError` (code `INVALID_TTL`) otherwise.
+ */
+export function resolveGrace(grace: unknown, fallbackMs: number): number {
+  if (grace === undefined) return fallbackMs
+  if (grace === Number.POSITIVE_INFINITY) return grace
+  if (typeof grace !== 'number' && typeof grace !== 'string') {
+    throw new ValidationError(`Invalid grace ${describeInput(grace)}: expected a duration`, 'INVALID_TTL')
+  }
+  return parseDuration(grace, 'grace')
 }
 
 /** Validates and serializes one write before anything is changed; throws a `ValidationError`. */
@@ -35,7 +55,7 @@ export function prepareWrite(
     )
   }
   const ttlMs = resolveTtl(options.ttl, settings.defaultTtlMs)
-  const graceMs = options.grace === undefined ? settings.graceMs : resolveTtl(options.grace, 0)
+  const graceMs = resolveGrace(options.grace, settings.graceMs)
   const tags = checkTags(options.tags)
   // A load's callers get a decoded value: copied now (when the serializer can) and serialized from the
   // copy, it needs no decode later. Anything the copy cannot take is serialized (and checked) as given.
@@ -126,4 +146,31 @@ export function loadedValue(
 export function remainingTtlMs(until: number, now: number): number | undefined {
   if (until === Number.POSITIVE_INFINITY) return undefined
   return Math.max(1, Math.ceil(until - now))
+}
+
+/**
+ * `value` as every caller of one read or load gets it: as is when frozen or not an object, else wrapped
+ * so each caller after the first decodes `payload` for its own copy, as an L1 kept as bytes would. A value
+ * without its bytes (read through an older serializer) is cloned instead.
+ */
+export function forSharing(
+  value: unknown,
+  payload: Uint8Array | undefined,
+  serializer: Serializer,
+): unknown | Unshared<unknown> {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value
+  if (payload === undefined) return new Unshared(value, () => cloneOrSame(value))
+  return new Unshared(value, () => serializer.deserialize(payload))
+}
+
+/**
+ * A structured clone (keeps Map, Set, Date, typed arrays), or `value` itself for what cannot be cloned.
+ * Taken as the flight settles, before its owner has the value, so it copies what was read.
+ */
+function cloneOrSame(value: unknown): unknown {
+  try {
+    return structuredClone(value)
+  } catch {
+    return value
+  }
 }

@@ -1,8 +1,9 @@
 import { describeInput, ValidationError } from '../errors'
 import { type BatchHost, type FoundEntry, readL1, readL2Batch } from './batch-read'
-import { loadedValue, type PreparedWrite } from './entry'
+import { forSharing, loadedValue, type PreparedWrite, resolveGrace } from './entry'
 import { checkTags, resolveTtl, type SetOptions } from './options'
 import type { FlightClaim } from './single-flight'
+import { writeEpoch } from './write-log'
 
 /**
  * What a batch loader returns for the keys it was given: an array with one value per key in the same
@@ -43,7 +44,7 @@ export async function getOrSetMany<T>(
     throw new ValidationError('getOrSetMany expects a loader function', 'VALIDATION')
   // Validate options before anything runs, so a bad TTL never reaches the loader.
   resolveTtl(options.ttl, defaultTtlMs)
-  if (options.grace !== undefined) resolveTtl(options.grace, 0)
+  resolveGrace(options.grace, 0)
   checkTags(options.tags)
   host.counters.operations++
   const now = host.now()
@@ -60,28 +61,31 @@ export async function getOrSetMany<T>(
     else (repeats ??= []).push(i)
   }
   if (firsts.size === 0) return results
+  // Taken before anything is read: a write to a key from now on makes its loaded value too old to store.
+  const since = writeEpoch()
   // Keys another call is loading are joined; the others are claimed before anything is awaited.
   const waits: Promise<void>[] = []
   const claims: Claim[] = []
+  const joinAt = (flight: Promise<unknown>, at: number) =>
+    flight.then((value) => {
+      results[at] = value as T
+    })
   for (const [key, at] of firsts) {
     const fullKey = host.prefix + key
     // Flights are per cache (one namespace), so keyed without the prefix, as in getOrSet.
     const flight = host.flights.join(key)
-    if (flight) {
-      waits.push(
-        flight.then((value) => {
-          results[at] = value as T
-        }),
-      )
-    } else claims.push({ key, fullKey, at, settle: host.flights.claim(key) })
+    if (flight) waits.push(joinAt(flight, at))
+    else claims.push({ key, fullKey, at, settle: host.flights.claim(key) })
   }
-  if (claims.length > 0) waits.push(loadClaimed(host, claims, loader, options))
+  // A key listed again joins the flight it is in (joined or claimed above), as a second call would, so it
+  // gets its own copy of a value that is not frozen.
+  if (repeats) for (const i of repeats) waits.push(joinAt(host.flights.join(keys[i]!)!, i))
+  if (claims.length > 0) waits.push(loadClaimed(host, claims, loader, options, since))
   await (waits.length === 1 ? waits[0] : Promise.all(waits))
   for (const { settle, at } of claims) {
     if (settle.failed) throw settle.error
     results[at] = settle.value as T
   }
-  if (repeats) for (const i of repeats) results[i] = results[firsts.get(keys[i]!)!]
   return results
 }
 
@@ -91,6 +95,7 @@ async function loadClaimed<T>(
   claims: Claim[],
   loader: BatchLoader<T>,
   options: SetOptions,
+  since: number,
 ): Promise<void> {
   try {
     const found = await readL2Batch(
@@ -101,13 +106,13 @@ async function loadClaimed<T>(
     const toLoad: Claim[] = []
     claims.forEach((claim, j) => {
       const entry = found[j]
-      if (entry && entry.meta.expiresAt > now) claim.settle.resolve(entry.value)
+      if (entry && entry.meta.expiresAt > now) claim.settle.resolve(shared(host, entry))
       else {
         claim.stale = entry ?? staleFromL1(host, claim.key)
         toLoad.push(claim)
       }
     })
-    if (toLoad.length > 0) await loadAndStore(host, toLoad, loader, options)
+    if (toLoad.length > 0) await loadAndStore(host, toLoad, loader, options, since)
   } catch (error) {
     // Not expected (L2 failures are absorbed below us), but no caller may wait forever. Settled claims ignore it.
     for (const claim of claims) claim.settle.reject(error)
@@ -119,6 +124,7 @@ async function loadAndStore<T>(
   claims: Claim[],
   loader: BatchLoader<T>,
   options: SetOptions,
+  since: number,
 ): Promise<void> {
   host.counters.misses += claims.length
   host.counters.loads++
@@ -131,13 +137,16 @@ async function loadAndStore<T>(
     const at: number[] = []
     for (let j = 0; j < claims.length; j++) {
       if (values[j] === undefined) continue
-      writes.push(host.prepareLoaded(claims[j]!.key, values[j], options))
+      const write = host.prepareLoaded(claims[j]!.key, values[j], options)
+      write.since = since
+      writes.push(write)
       at.push(j)
     }
     const entries = writes.length > 0 ? await host.store(writes) : []
     // What the new L1 entry holds (frozen), or a decoded copy: never the loader's own object.
     writes.forEach((write, w) => {
-      settled[at[w]!] = loadedValue(entries[w], write, host.serializer, host.l1 !== undefined)
+      const value = loadedValue(entries[w], write, host.serializer, host.l1 !== undefined)
+      settled[at[w]!] = forSharing(value, write.payload, host.serializer)
     })
   } catch (error) {
     return serveStaleOrReject(host, claims, error)
@@ -155,14 +164,19 @@ function serveStaleOrReject(host: BatchHost, claims: Claim[], error: unknown): v
     if (stale && stale.meta.staleUntil > now) {
       host.counters.staleServed++
       host.emitError(error, 'loader', 'getOrSetMany', claim.key)
-      claim.settle.resolve(stale.value)
+      claim.settle.resolve(shared(host, stale))
     } else claim.settle.reject(error)
   }
 }
 
 function staleFromL1(host: BatchHost, key: string): FoundEntry | undefined {
   const entry = host.l1?.get(key)
-  return entry ? { value: host.readL1Value(entry), meta: entry } : undefined
+  return entry ? { value: host.readL1Value(entry), meta: entry, payload: entry.payload } : undefined
+}
+
+/** An entry's value as the callers joined on its key share it (see `forSharing`). */
+function shared(host: BatchHost, entry: FoundEntry): unknown {
+  return forSharing(entry.value, entry.payload, host.serializer)
 }
 
 /** The loader's result as one value per key, in the order of `keys`; throws when it breaks the contract. */

@@ -4,6 +4,7 @@ import type { Store } from '../contracts/store'
 import type { CacheParts } from './cache-parts'
 import { frozenOrFresh, readL1Value } from './entry'
 import type { L2Gateway } from './l2-gateway'
+import { writeEpoch } from './write-log'
 import type { WritePath } from './write-path'
 
 const storeGet = (store: Store, key: string): Promise<Uint8Array | undefined> => store.get(key)
@@ -47,6 +48,7 @@ export class L2Reader {
     let found: Found | undefined
     let now: number | undefined
     if (l2) {
+      const since = writeEpoch()
       // The gateway's call inlined: one frame for the whole read, no closure per call.
       let bytes: Uint8Array | undefined
       try {
@@ -60,7 +62,7 @@ export class L2Reader {
         const decoded = opened instanceof Promise ? await opened : opened
         // One clock reading decides freshness for both the counters and `get`.
         now = this.#parts.now()
-        found = this.#acceptFound(key, decoded, now)
+        found = this.#acceptFound(key, decoded, now, since)
       } else this.#l2Miss(key, undefined)
     }
     if (!valueOnly) return found
@@ -70,52 +72,59 @@ export class L2Reader {
   }
 
   /**
-   * As `read`, for bytes already fetched (by a batch `getMany`); a promise only when decoding is async, so a
-   * batch of 100 unencrypted entries needs no promise, frame and microtask per entry.
+   * As `read`, for bytes already fetched (by a batch `getMany` sent at write epoch `since`); a promise only
+   * when decoding is async, so a batch of 100 unencrypted entries needs no promise, frame and microtask per
+   * entry. Without `since` nothing tells a write came after the read, and L1 is backfilled as before.
    */
-  accept(fullKey: string, bytes: Uint8Array, key: string): Found | undefined | Promise<Found | undefined> {
+  accept(
+    fullKey: string,
+    bytes: Uint8Array,
+    key: string,
+    since = Number.POSITIVE_INFINITY,
+  ): Found | undefined | Promise<Found | undefined> {
     const opened = this.open(fullKey, bytes, key)
     return opened instanceof Promise
-      ? opened.then((found) => this.#acceptFound(key, found, this.#parts.now()))
-      : this.#acceptFound(key, opened, this.#parts.now())
+      ? opened.then((found) => this.#acceptFound(key, found, this.#parts.now(), since))
+      : this.#acceptFound(key, opened, this.#parts.now(), since)
   }
 
-  /** Counts a decoded L2 entry as a hit or miss and backfills L1 with a fresh one. */
-  #acceptFound(key: string, found: Found | undefined, now: number): Found | undefined {
+  /**
+   * Counts a decoded L2 entry as a hit or miss and backfills L1 with a fresh one, unless the key was
+   * written after the read was sent (write epoch `since`): L1 then keeps what that write left.
+   */
+  #acceptFound(key: string, found: Found | undefined, now: number, since: number): Found | undefined {
     if (!found || !(found.meta.expiresAt > now)) return this.#l2Miss(key, found)
     this.#parts.counters.l2Hits++
     if (this.#parts.events.has('hit')) this.#parts.events.emit('hit', { key, tier: 'l2' })
     if (!this.#parts.l1) return found
-    const payload = found.payload ?? this.#reencode(found.value)
+    // Read through an older serializer (no payload of the current one): not kept in L1, since re-encoding
+    // could change it (msgpack's Date would become JSON's string) where L2 reads keep it.
+    const payload = found.payload
     if (!payload) {
       this.#parts.l1.delete(key)
       return found
     }
-    const entry = this.#writes.setL1(key, found.value, payload, found.meta)
-    // Refused by admission: frozen all the same, as callers joined on this read share the value.
+    const entry = this.#writes.log.writtenSince(key, since, found.meta.tags)
+      ? undefined
+      : this.#writes.setL1(key, found.value, payload, found.meta)
+    // Not backfilled (refused by admission, or older than a write): frozen all the same, as values read
+    // with an L1 are, and as callers joined on this read share it.
     if (!entry) {
       const value = frozenOrFresh(found.value, payload, this.#parts.codec.serializer)
-      return value === found.value ? found : { value, meta: found.meta }
+      return value === found.value && payload === found.payload ? found : { value, meta: found.meta, payload }
     }
     // A frozen entry holds `found.value` itself (frozen in place), so the first reader cannot mutate the
     // cache. An entry kept as bytes gets a private decode, as every later hit does, never the value
     // freezing may have half-frozen. No second L1 lookup either way.
-    return entry.payload ? { value: this.readL1Value(entry), meta: found.meta } : found
+    return entry.payload
+      ? { value: this.readL1Value(entry), meta: found.meta, payload: entry.payload }
+      : found
   }
 
   #l2Miss(key: string, found: Found | undefined): Found | undefined {
     this.#parts.counters.l2Misses++
     if (this.#parts.events.has('miss')) this.#parts.events.emit('miss', { key, tier: 'l2' })
     return found
-  }
-
-  /** Bytes for L1; `undefined` when an entry read through an older serializer does not fit the current one. */
-  #reencode(value: unknown): Uint8Array | undefined {
-    try {
-      return this.#parts.codec.serializer.serialize(value)
-    } catch {
-      return undefined
-    }
   }
 
   /**
@@ -125,9 +134,9 @@ export class L2Reader {
   open(fullKey: string, bytes: Uint8Array, key: string): Found | undefined | Promise<Found | undefined> {
     const { codec } = this.#parts
     try {
-      const now = codec.openSync?.(bytes)
+      const now = codec.openSync?.(bytes, fullKey)
       if (now !== undefined) return now
-      return codec.open(bytes).catch((error: unknown) => this.#corrupt(error, fullKey, key))
+      return codec.open(bytes, fullKey).catch((error: unknown) => this.#corrupt(error, fullKey, key))
     } catch (error) {
       return this.#corrupt(error, fullKey, key)
     }

@@ -32,14 +32,18 @@ export async function loadWithLock(job: LockedLoad): Promise<unknown> {
   const deadline = started + job.lockWaitMs
   for (;;) {
     let release: Release | undefined
+    let acquiring: Promise<Release | undefined> | undefined
     try {
-      release = await withTimeout(
-        job.lock.acquire(job.lockKey, job.lockTtlMs),
-        job.commandTimeoutMs,
-        'lock acquire',
-      )
+      acquiring = job.lock.acquire(job.lockKey, job.lockTtlMs)
+      release = await withTimeout(acquiring, job.commandTimeoutMs, 'lock acquire')
     } catch (error) {
       job.onError(error, 'acquire')
+      // Timed out but may still succeed: a lock nobody releases would block every process for lockTtl.
+      if (acquiring !== undefined) {
+        Promise.resolve(acquiring).then((late) => {
+          if (late) callRelease(late).catch((lateError: unknown) => job.onError(lateError, 'release'))
+        }, noop)
+      }
       return job.load()
     }
     if (release) return holdAndLoad(job, release)

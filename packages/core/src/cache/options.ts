@@ -1,4 +1,4 @@
-import { utf8Length } from '../bytes'
+import { isWellFormed, utf8Length } from '../bytes'
 import type { Clock } from '../clock'
 import type { Bus } from '../contracts/bus'
 import type { Codec } from '../contracts/codec'
@@ -126,8 +126,8 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   if (options.now !== undefined && typeof options.now !== 'function')
     invalid('now', options.now, 'a function')
   const namespace = options.namespace ?? CACHE_DEFAULTS.namespace
-  if (typeof namespace !== 'string' || namespace.length === 0)
-    invalid('namespace', namespace, 'a non-empty string')
+  if (typeof namespace !== 'string' || namespace.length === 0 || !isWellFormed(namespace))
+    invalid('namespace', namespace, 'a non-empty, well-formed string')
   if (options.failOnConnectionError !== undefined && typeof options.failOnConnectionError !== 'boolean') {
     invalid('failOnConnectionError', options.failOnConnectionError, 'a boolean')
   }
@@ -163,11 +163,20 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   }
 }
 
-/** Throws a `ValidationError` unless `key` is a non-empty string within `maxBytes` UTF-8 bytes. */
+/**
+ * Throws a `ValidationError` unless `key` is a non-empty, well-formed string within `maxBytes` UTF-8 bytes.
+ * A lone surrogate would reach L2 as U+FFFD, so two different keys would share one entry there.
+ */
 export function checkKey(key: unknown, maxBytes: number): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
     throw new ValidationError(
       `Invalid cache key ${describeInput(key)}: expected a non-empty string`,
+      'INVALID_KEY',
+    )
+  }
+  if (!isWellFormed(key)) {
+    throw new ValidationError(
+      `Invalid cache key ${describeInput(key)}: it holds a lone surrogate (not valid UTF-16)`,
       'INVALID_KEY',
     )
   }
@@ -192,12 +201,12 @@ export function resolveTtl(ttl: unknown, fallbackMs: number): number {
   return ms
 }
 
-/** Checks a per-call tags array. */
+/** Checks a per-call tags array: non-empty, well-formed strings (a lone surrogate would be stored as U+FFFD). */
 export function checkTags(tags: unknown): readonly string[] {
   if (tags === undefined) return []
-  if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0)) {
+  if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0 || !isWellFormed(t))) {
     throw new ValidationError(
-      `Invalid tags ${describeInput(tags)}: expected an array of non-empty strings`,
+      `Invalid tags ${describeInput(tags)}: expected an array of non-empty, well-formed strings`,
       'VALIDATION',
     )
   }

@@ -52,8 +52,12 @@ export class PendingWrites {
     this.#touched?.add(key)
   }
 
+  /** Called as the namespace is cleared (set by the write path, which logs it as a write to every key). */
+  onClear: (() => void) | undefined
+
   /** Drops every pending write; a running replay then sends nothing more (the namespace was cleared). */
   clear(): void {
+    this.onClear?.()
     this.#writes.clear()
     this.#clearedDuringReplay = this.#touched !== undefined
   }

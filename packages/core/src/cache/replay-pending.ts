@@ -15,14 +15,45 @@ export interface ReplayContext {
 }
 
 /**
+ * A `clear()` that could not reach L2, kept among the pending writes under the namespace prefix itself,
+ * which no entry's key equals. `cleared` runs once L2 is cleared.
+ */
+export interface PendingClear extends PendingWrite {
+  readonly clearPrefix: string
+  readonly cleared: () => void
+}
+
+/** The pending write standing for a `clear()` of `prefix` made at `at`. */
+export function pendingClear(prefix: string, at: number, cleared: () => void): PendingClear {
+  return { value: undefined, staleUntil: 0, at, clearPrefix: prefix, cleared }
+}
+
+const isPendingClear = (write: PendingWrite): write is PendingClear => 'clearPrefix' in write
+
+/**
  * Writes the outage's pending writes to L2, newest wins: an L2 entry created after a pending write is
- * kept, and so is any write this instance sent since the replay began. Failed ones are kept for later.
+ * kept, and so is any write this instance sent since the replay began. A pending clear goes first, as
+ * every other pending write was made after it. An expired write deletes the older L2 entry. Failed ones
+ * are kept for later.
  */
 export async function replayPending(context: ReplayContext): Promise<void> {
   const { pending, codec, now, call } = context
   if (pending.size === 0 || pending.replaying) return
   const batch = pending.beginReplay()
   try {
+    const clearAt = batch.findIndex(([, write]) => isPendingClear(write))
+    if (clearAt >= 0) {
+      const [[key, clear]] = batch.splice(clearAt, 1) as [[string, PendingClear]]
+      // Sent before any await, like the writes below: a live write sent after it lands after it.
+      const ok = await call('replay', (s) => s.clear(clear.clearPrefix).then(() => true))
+      if (!ok) {
+        for (const [k, write] of [[key, clear] as const, ...batch])
+          if (!pending.touchedSinceReplay(k)) pending.set(k, write)
+        return
+      }
+      clear.cleared()
+      pending.settled(1)
+    }
     for (let from = 0; from < batch.length; from += REPLAY_CHUNK) {
       const chunk = batch.slice(from, from + REPLAY_CHUNK)
       const current = await call('getMany', (s) => s.getMany(chunk.map(([key]) => key)))
@@ -32,7 +63,9 @@ export async function replayPending(context: ReplayContext): Promise<void> {
         return
       }
       const existing = await Promise.all(
-        current.map((bytes) => (bytes ? codec.open(bytes).catch(() => undefined) : undefined)),
+        current.map((bytes, i) =>
+          bytes ? codec.open(bytes, chunk[i]![0]).catch(() => undefined) : undefined,
+        ),
       )
       // No await from here until both commands are sent: a live write sent after this point reaches
       // L2 after the replay (same connection, in order) and wins; one sent before is skipped below.
@@ -50,7 +83,11 @@ export async function replayPending(context: ReplayContext): Promise<void> {
         }
         const ttlMs =
           write.staleUntil === Number.POSITIVE_INFINITY ? undefined : Math.ceil(write.staleUntil - at)
-        if (ttlMs !== undefined && ttlMs <= 0) return
+        if (ttlMs !== undefined && ttlMs <= 0) {
+          // Expired during the outage: nothing to write, but the older L2 entry must not come back.
+          if (current[i] !== undefined) deleteWrites.push([key, write])
+          return
+        }
         sets.push({ key, value: write.value, ...(ttlMs === undefined ? {} : { ttlMs }) })
         setWrites.push([key, write])
       })

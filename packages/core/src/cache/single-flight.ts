@@ -1,16 +1,28 @@
 /**
+ * A flight's value that is neither frozen nor a primitive, so callers must not share it: whoever settles
+ * the flight keeps `value`, and every joiner gets `copy()` (a decode of the same bytes).
+ */
+export class Unshared<T> {
+  constructor(
+    readonly value: T,
+    readonly copy: () => T,
+  ) {}
+}
+
+/**
  * A flight opened with {@link SingleFlight.claim} and settled by its owner: a batch settles many keys
- * from one piece of work. Its promise exists only once another caller joins, so a key nobody else asks
- * for costs no promise.
+ * from one piece of work. Joiners get promises only once they join, so a key nobody else asks for costs
+ * no promise.
  */
 export class FlightClaim<T> {
   settled = false
   failed = false
   value: T | undefined
   error: unknown
-  #promise: Promise<T> | undefined
-  #resolve: ((value: T) => void) | undefined
-  #reject: ((error: unknown) => void) | undefined
+  /** Set when `value` must not be shared: makes each further caller its own copy. */
+  #copy: (() => T) | undefined
+  /** Resolve and reject of each joiner, in pairs: each gets its own promise, so it can get its own copy. */
+  #joiners: ((arg: never) => void)[] | undefined
   // The flight map and key rather than a release closure: a batch opens one claim per key it loads.
   readonly #flights: SingleFlight<T>
   readonly #key: string
@@ -20,21 +32,30 @@ export class FlightClaim<T> {
     this.#key = key
   }
 
-  /** The promise joiners wait on. */
+  /** A promise of the flight's value for one more caller (its own copy when the value is not shared). */
   join(): Promise<T> {
-    this.#promise ??= new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve
-      this.#reject = reject
+    return new Promise<T>((resolve, reject) => {
+      ;(this.#joiners ??= []).push(resolve, reject)
     })
-    return this.#promise
   }
 
-  resolve(value: T): void {
+  resolve(result: T | Unshared<T>): void {
     if (this.settled) return
     this.settled = true
+    const value = result instanceof Unshared ? result.value : result
+    if (result instanceof Unshared) this.#copy = result.copy
     this.value = value
     this.#flights.release(this.#key, this)
-    this.#resolve?.(value)
+    const joiners = this.#joiners
+    if (joiners === undefined) return
+    for (let i = 0; i < joiners.length; i += 2) {
+      try {
+        ;(joiners[i] as (value: T) => void)(this.#copy ? this.#copy() : value)
+      } catch (error) {
+        // A copy that cannot be made fails that joiner alone; none is left waiting.
+        ;(joiners[i + 1] as (error: unknown) => void)(error)
+      }
+    }
   }
 
   reject(error: unknown): void {
@@ -43,7 +64,9 @@ export class FlightClaim<T> {
     this.failed = true
     this.error = error
     this.#flights.release(this.#key, this)
-    this.#reject?.(error)
+    const joiners = this.#joiners
+    if (joiners === undefined) return
+    for (let i = 1; i < joiners.length; i += 2) (joiners[i] as (error: unknown) => void)(error)
   }
 }
 
@@ -55,7 +78,8 @@ export class SingleFlight<T> {
   #inFlight: Record<string, FlightClaim<T> | undefined> = Object.create(null)
   #size = 0
 
-  run(key: string, work: () => Promise<T>): Promise<T> {
+  /** Runs `work` once for concurrent callers of `key`; a value it wraps in {@link Unshared} is copied per joiner. */
+  run(key: string, work: () => Promise<T | Unshared<T>>): Promise<T> {
     const existing = this.join(key)
     if (existing) return existing
     // `work` starts now, not a microtask later: its first L2 read (or the loader's timer) runs while the
@@ -66,11 +90,11 @@ export class SingleFlight<T> {
 
   // One async frame instead of a promise adopting `work()` plus `.finally` (four promises and two closures
   // per flight). An async function runs synchronously up to its first await, so `work` starts here.
-  async #fly(claim: FlightClaim<T>, work: () => Promise<T>): Promise<T> {
+  async #fly(claim: FlightClaim<T>, work: () => Promise<T | Unshared<T>>): Promise<T> {
     try {
-      const value = await work()
-      claim.resolve(value)
-      return value
+      const result = await work()
+      claim.resolve(result)
+      return result instanceof Unshared ? result.value : result
     } catch (error) {
       claim.reject(error)
       throw error

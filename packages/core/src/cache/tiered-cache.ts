@@ -1,7 +1,8 @@
 import { type Clock, coarseSystemClock, systemClock } from '../clock'
 import { createCodec, type StatefulCodec } from '../codec/create-codec'
 import type { Codec } from '../contracts/codec'
-import { CacheError, ValidationError } from '../errors'
+import { type Duration, parseDuration } from '../duration'
+import { CacheError, describeInput, InfrastructureError, ValidationError } from '../errors'
 import { GuardedStore } from '../resilience/guarded-store'
 import { createBatchHost } from './batch-host'
 import { type BatchHost, getMany } from './batch-read'
@@ -26,6 +27,7 @@ import {
 } from './options'
 import { PendingWrites } from './pending-writes'
 import { ReadThrough } from './read-through'
+import { pendingClear } from './replay-pending'
 import { SingleFlight } from './single-flight'
 import { type CacheStats, StatsCounters, snapshotStats } from './stats'
 import { keysWithTag } from './tag-scan'
@@ -180,6 +182,12 @@ export class TieredCache {
   }
 
   #getSlow<T>(key: string, fullKey: string): Promise<T | undefined> {
+    try {
+      // The hot path skips the full key check for short keys; a miss must not reach L2 with a bad one.
+      checkKey(key, this.options.maxKeyBytes)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     this.#countL1Miss(key)
     return this.#reads.readValue(fullKey, key) as Promise<T | undefined>
   }
@@ -245,13 +253,37 @@ export class TieredCache {
     )
   }
 
-  /** Removes every key of this namespace, in every tier and on every instance. Nothing else. */
+  /**
+   * Removes every key of this namespace, in every tier and on every instance. Nothing else. A clear that
+   * cannot reach L2 is kept as a pending write and replayed first when L2 answers again.
+   */
   async clear(): Promise<void> {
     this.#checkOpen()
     this.#counters.operations++
     this.#l1?.clear()
     this.#pending.clear()
-    await this.#gateway.call('clear', (s) => s.clear(this.#prefix))
+    if (this.#l2) {
+      const at = this.#now()
+      const ok = await this.#gateway.call('clear', (s) => s.clear(this.#prefix).then(() => true))
+      // Like a failed delete: without a replay the cleared entries would come back once L2 answers.
+      if (ok === undefined) {
+        this.#pending.set(
+          this.#prefix,
+          pendingClear(this.#prefix, at, () => this.#clearedLate(at)),
+        )
+        this.#gateway.scheduleReplay()
+      }
+    }
+    this.#busLink.publish({ kind: 'clear', origin: this.id, prefix: this.#prefix })
+  }
+
+  /**
+   * A pending clear reached L2 at last. Until then a read could find a cleared entry in L2 and copy it to
+   * an L1 (here or on another instance): such copies are older than the clear and go now.
+   */
+  #clearedLate(at: number): void {
+    const l1 = this.#l1
+    if (l1) for (const key of [...l1.keys()]) if ((l1.get(key)?.createdAt ?? 0) <= at) l1.delete(key)
     this.#busLink.publish({ kind: 'clear', origin: this.id, prefix: this.#prefix })
   }
 
@@ -277,10 +309,13 @@ export class TieredCache {
   #getOrSetSlow<T>(key: string, loader: () => T | Promise<T>, options: SetOptions): Promise<T> {
     this.#countL1Miss(key)
     try {
+      // The hot path skips the full key check for short keys; a miss must not reach L2 with a bad one.
+      checkKey(key, this.options.maxKeyBytes)
       if (typeof loader !== 'function')
         throw new ValidationError('getOrSet expects a loader function', 'VALIDATION')
-      // Validate options before running anything, so a bad TTL never reaches the loader.
+      // Validate options before running anything, so a bad TTL or grace never reaches the loader.
       resolveTtl(options.ttl, this.options.defaultTtlMs)
+      checkGrace(options.grace)
       checkTags(options.tags)
     } catch (error) {
       return Promise.reject(error)
@@ -320,22 +355,50 @@ export class TieredCache {
     return (...args: A) => this.getOrSet(options.key(...args), () => fn(...args), options)
   }
 
-  /** Removes every entry carrying `tag` from this namespace, here and on other instances. */
+  /**
+   * Removes every entry carrying `tag` from this namespace, here and on other instances; resolves to how
+   * many were found. Rejects with an `InfrastructureError` when the L2 scan or a read failed (or the
+   * circuit is open), after removing what it found: tagged entries may then remain in L2.
+   */
   async deleteByTag(tag: string): Promise<number> {
     this.#checkOpen()
     const [checked] = checkTags([tag]) as [string]
     this.#counters.operations++
-    const matches = await keysWithTag(this.keys(), checked, this.#parts, this.#gateway, this.#reads)
-    return this.#writes.remove(
+    let scanFailure: unknown
+    // Entries within grace too: fail-safe would otherwise serve them once the loader fails.
+    const keys = scanNamespace(this.#parts, '', {
+      includeStale: true,
+      onFailure: (error) => {
+        scanFailure ??= error
+      },
+    })
+    const { matches, failure } = await keysWithTag(keys, checked, this.#parts, this.#gateway, this.#reads)
+    const removed = await this.#writes.remove(
       matches.map((k) => this.#prefix + k),
       matches,
     )
+    // Other instances also drop tagged copies the scan could not find (gone from L2, or L2 failing).
+    this.#busLink.publish({
+      kind: 'tags',
+      origin: this.id,
+      namespace: this.options.namespace,
+      tags: [checked],
+    })
+    const cause = scanFailure ?? failure
+    if (cause !== undefined) {
+      throw new InfrastructureError(
+        `deleteByTag(${describeInput(checked)}) could not check every L2 entry; tagged entries may remain there`,
+        cause instanceof CacheError ? cause.code : 'INFRASTRUCTURE',
+        { cause },
+      )
+    }
+    return removed
   }
 
   /**
    * Streams this namespace's keys that start with `prefix` (returned without the namespace): a cursor
-   * scan of L2, then L1 keys not seen there; each key once. L2 is skipped while its circuit is open,
-   * and a failing scan step is reported as an `error` event rather than thrown.
+   * scan of L2, then L1 keys not seen there; each key once. A scan step that fails, times out or meets
+   * an open circuit ends the L2 part and is reported as an `error` event rather than thrown.
    */
   keys(prefix = ''): AsyncGenerator<string> {
     this.#checkOpen()
@@ -404,6 +467,11 @@ export class TieredCache {
     const err = error instanceof Error ? error : new Error(String(error))
     this.#events.emit('error', { error: err, tier, operation, ...(key === undefined ? {} : { key }) })
   }
+}
+
+/** Throws a `ValidationError` for a per-call grace that is not a duration (`0` and `Infinity` are). */
+function checkGrace(grace: unknown): void {
+  if (grace !== undefined && grace !== Number.POSITIVE_INFINITY) parseDuration(grace as Duration, 'grace')
 }
 
 /**

@@ -7,6 +7,7 @@ import type { CacheParts } from './cache-parts'
 import {
   buildL1Entry,
   DECODE,
+  forSharing,
   l1EntrySize,
   loadedValue,
   type PreparedWrite,
@@ -15,6 +16,8 @@ import {
 } from './entry'
 import type { L2Gateway } from './l2-gateway'
 import type { SetOptions } from './options'
+import type { Unshared } from './single-flight'
+import { WriteLog } from './write-log'
 
 const returnTrue = (): true => true
 const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise
@@ -27,6 +30,11 @@ const writeEntries = (store: Store, entries: StoreEntry[]): Promise<true> =>
 
 /** Writes and deletes across the tiers: L2 first (failures kept as pending writes), then L1, then the bus. */
 export class WritePath {
+  /**
+   * Every write, local or remote, so an L2 read or a load that started before one does not store its
+   * older result: each write is logged as it starts and again right before it changes L1.
+   */
+  readonly log = new WriteLog()
   readonly #parts: CacheParts
   readonly #gateway: L2Gateway
   readonly #bus: BusLink
@@ -35,6 +43,8 @@ export class WritePath {
     this.#parts = parts
     this.#gateway = gateway
     this.#bus = bus
+    bus.logTo(this.log)
+    parts.pending.onClear = () => this.log.touchAll()
   }
 
   /**
@@ -52,27 +62,65 @@ export class WritePath {
   }
 
   /**
-   * Writes L2 (one round trip for many) then L1, and tells other instances to drop their copy.
-   * `afterL2` runs between the two (a lock holder releases there, so waiters find the value). Resolves
-   * to the L1 entry built for each item (`undefined` where none was).
+   * Writes L2 (one round trip for many) then L1, and tells other instances to drop their copy. `afterL2`
+   * runs between the two (a lock holder releases there, so waiters find the value). A loaded write
+   * (`since` set) whose key was written after its load began is skipped, and any write overtaken by a
+   * newer one while L2 answered drops the key from L1. Resolves to the L1 entry built for each item
+   * (`undefined` where none was).
    */
   async store(items: PreparedWrite[], afterL2?: () => void): Promise<(L1Entry | undefined)[]> {
-    if (this.#parts.l2) await this.#storeL2(items)
+    const writes = this.#current(items)
+    let started: number[] | undefined
+    if (this.#parts.l2 && writes.length > 0) {
+      started = writes.map((item) => this.log.touch(item.key))
+      await this.#storeL2(writes)
+    }
     afterL2?.()
-    const entries = items.map((item) => this.#storeL1(item))
-    if (this.#parts.bus)
-      this.#bus.publish({ kind: 'keys', origin: this.#parts.id, keys: items.map((i) => i.fullKey) })
-    return entries
+    const entries = writes.map((item, i) => {
+      if (!started || !this.log.writtenSince(item.key, started[i]!, item.meta.tags))
+        return this.#storeL1(item)
+      // Overtaken by a newer write during the round trip: which one L2 ran last is unknown (replies can
+      // come back in another order), so L1 keeps neither and the next read asks L2.
+      this.#parts.counters.sets++
+      this.#parts.l1?.delete(item.key)
+      return undefined
+    })
+    if (this.#parts.bus && writes.length > 0)
+      this.#bus.publish({ kind: 'keys', origin: this.#parts.id, keys: writes.map((i) => i.fullKey) })
+    if (writes === items) return entries
+    let w = 0
+    return items.map((item) => (writes[w] === item ? entries[w++] : undefined))
   }
 
-  /** `store` for the one write of a load, resolving to the value its callers get (see `loadedValue`). */
-  async storeAndRead(item: PreparedWrite, afterL2?: () => void): Promise<unknown> {
+  /** `items` without the loaded writes whose key was written after their load began (the same array if none). */
+  #current(items: PreparedWrite[]): PreparedWrite[] {
+    let kept: PreparedWrite[] | undefined
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!
+      if (item.since !== undefined && this.log.writtenSince(item.key, item.since, item.meta.tags))
+        kept ??= items.slice(0, i)
+      else kept?.push(item)
+    }
+    return kept ?? items
+  }
+
+  /**
+   * `store` for the one write of a load, resolving to the value its callers get (see `loadedValue`),
+   * wrapped for sharing (see `forSharing`) when it is not frozen.
+   */
+  async storeAndRead(item: PreparedWrite, afterL2?: () => void): Promise<unknown | Unshared<unknown>> {
     const [entry] = await this.store([item], afterL2)
-    return loadedValue(entry, item, this.#parts.codec.serializer, this.#parts.l1 !== undefined)
+    const { serializer } = this.#parts.codec
+    return forSharing(
+      loadedValue(entry, item, serializer, this.#parts.l1 !== undefined),
+      item.payload,
+      serializer,
+    )
   }
 
   #storeL1(item: PreparedWrite): L1Entry | undefined {
     this.#parts.counters.sets++
+    this.log.touch(item.key)
     const value = item.decoded === undefined ? DECODE : item.decoded
     const entry = this.#parts.l1 ? this.setL1(item.key, value, item.payload, item.meta) : undefined
     if (this.#parts.events.has('set')) this.#parts.events.emit('set', { key: item.key, tier: 'l1' })
@@ -109,12 +157,12 @@ export class WritePath {
 
   /** The store entry for `item` when the codec seals synchronously (no encryption), else `undefined`. */
   #sealSync(item: PreparedWrite): StoreEntry | undefined {
-    const value = this.#parts.codec.sealSync?.(item.payload, item.meta)
+    const value = this.#parts.codec.sealSync?.(item.payload, item.meta, item.fullKey)
     return value === undefined ? undefined : this.#storeEntry(item, value)
   }
 
   async #seal(item: PreparedWrite): Promise<StoreEntry> {
-    return this.#storeEntry(item, await this.#parts.codec.seal(item.payload, item.meta))
+    return this.#storeEntry(item, await this.#parts.codec.seal(item.payload, item.meta, item.fullKey))
   }
 
   #storeEntry(item: PreparedWrite, value: Uint8Array): StoreEntry {
@@ -140,30 +188,65 @@ export class WritePath {
     return entry
   }
 
-  /** Removes `keys` from every tier (a failed L2 delete is kept as pending); resolves to how many existed. */
+  /**
+   * Removes `keys` from every tier (a failed L2 delete is kept as pending); resolves to how many fresh
+   * entries existed. L1 judges the keys it holds (its copy expires with the L2 entry it was written with);
+   * for the others the L2 answer is taken, which cannot tell a fresh entry from one kept for grace.
+   */
   async remove(fullKeys: string[], keys: readonly string[]): Promise<number> {
-    let removed = 0
+    const { l1, l2, pending } = this.#parts
     const now = this.#parts.now()
-    for (const key of keys) {
-      // An expired L1 copy is already logically gone: it does not count as removed.
-      const fresh = (this.#parts.l1?.get(key)?.expiresAt ?? 0) > now
-      if (this.#parts.l1?.delete(key) && fresh) removed++
+    let removed = 0
+    // Keys L1 holds (it judges them) and the others (L2 does), sent apart so L2's count covers only the
+    // latter; a repeated key is counted once.
+    let judged: string[] | undefined
+    let unjudged: string[] | undefined
+    const seen = keys.length > 1 ? new Set<string>() : undefined
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!
+      if (seen) {
+        if (seen.has(key)) continue
+        seen.add(key)
+      }
+      this.log.touch(key)
+      const entry = l1?.get(key)
+      if (entry !== undefined) {
+        // An expired L1 copy is already logically gone: it does not count as removed.
+        if (l1!.delete(key) && entry.expiresAt > now) removed++
+        ;(judged ??= []).push(fullKeys[i]!)
+      } else (unjudged ??= []).push(fullKeys[i]!)
     }
-    if (this.#parts.l2) {
-      const at = this.#parts.now()
-      for (const k of fullKeys) this.#parts.pending.superseded(k)
-      const count = await this.#gateway.call('delete', (s) =>
-        fullKeys.length === 1 ? s.delete(fullKeys[0]!).then(Number) : s.deleteMany(fullKeys),
-      )
-      // A delete that cannot reach L2 is replayed later, or the old value would come back.
-      if (count === undefined) {
-        for (const k of fullKeys) this.#parts.pending.set(k, { value: undefined, staleUntil: 0, at })
-        this.#gateway.scheduleReplay()
-      } else removed = Math.max(count, removed)
+    if (l2) {
+      for (const k of fullKeys) pending.superseded(k)
+      const [, counted] = await Promise.all([
+        judged ? this.#deleteL2(judged, now) : undefined,
+        unjudged ? this.#deleteL2(unjudged, now) : undefined,
+      ])
+      removed += counted ?? 0
+      // A read answered by L2 before the delete may have refilled L1 meanwhile.
+      if (l1) {
+        for (const key of seen ?? keys) {
+          this.log.touch(key)
+          l1.delete(key)
+        }
+      }
     }
     this.#parts.counters.deletes += fullKeys.length
-    for (const key of keys) this.#parts.events.emit('delete', { key, tier: this.#parts.l2 ? 'l2' : 'l1' })
+    for (const key of keys) this.#parts.events.emit('delete', { key, tier: l2 ? 'l2' : 'l1' })
     this.#bus.publish({ kind: 'keys', origin: this.#parts.id, keys: fullKeys })
     return removed
+  }
+
+  /** Deletes `fullKeys` from L2; resolves to how many existed, or `undefined` when L2 failed (kept as pending). */
+  async #deleteL2(fullKeys: string[], at: number): Promise<number | undefined> {
+    const count = await this.#gateway.call('delete', (s) =>
+      fullKeys.length === 1 ? s.delete(fullKeys[0]!).then(Number) : s.deleteMany(fullKeys),
+    )
+    // A delete that cannot reach L2 is replayed later, or the old value would come back.
+    if (count === undefined) {
+      for (const k of fullKeys) this.#parts.pending.set(k, { value: undefined, staleUntil: 0, at })
+      this.#gateway.scheduleReplay()
+    }
+    return count
   }
 }

@@ -1,4 +1,4 @@
-import { utf8Length } from '../bytes'
+import { utf8Encode, utf8Length } from '../bytes'
 import type { Codec, Compressor, DecodedEntry, Encryptor, EntryMeta, Serializer } from '../contracts/codec'
 import { CODEC_DEFAULTS } from '../defaults'
 import { CorruptEntryError, ValidationError } from '../errors'
@@ -249,13 +249,14 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
     bytes: Uint8Array,
     envelope: ParsedEnvelope,
     readers: Readers,
+    storeKey: string | undefined,
   ): Promise<DecodedEntry> => {
     let plain: Uint8Array
     try {
       plain = await encryptor!.decrypt(
         envelope.payload,
         envelope.keyId,
-        bytes.subarray(0, envelope.headerEnd),
+        boundData(bytes.subarray(0, envelope.headerEnd), storeKey),
       )
     } catch (error) {
       throw new CorruptEntryError(`Cannot decrypt entry (key id "${envelope.keyId}")`, { cause: error })
@@ -263,8 +264,32 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
     return decode(plain, envelope, readers)
   }
 
+  // A payload no reader of these settings would open is refused, instead of written and then read as corrupt.
+  const checkReadable = (payload: Uint8Array): void => {
+    if (payload.length > maxDecompressed) {
+      throw new ValidationError(
+        `Entry payload is ${payload.length} bytes, above maxDecompressedBytes (${maxDecompressed}): it could never be read back`,
+        'ENTRY_TOO_LARGE',
+      )
+    }
+  }
+
+  /**
+   * What encryption authenticates besides the ciphertext: the header, then the key the entry is stored
+   * under, so an entry copied to another key (or namespace) in L2 does not open there.
+   */
+  const boundData = (header: Uint8Array, storeKey: string | undefined): Uint8Array => {
+    if (storeKey === undefined) return header
+    const key = utf8Encode(storeKey)
+    const out = new Uint8Array(header.length + key.length)
+    out.set(header, 0)
+    out.set(key, header.length)
+    return out
+  }
+
   /** Compresses (when worth it) and seals without encryption: every step synchronous. */
   const sealPlain = (payload: Uint8Array, meta: EntryMeta): Uint8Array => {
+    checkReadable(payload)
     const packed = compress(payload)
     return packed
       ? sealEnvelope(FLAG_COMPRESSED, packedIds!, meta, packed, checksum)
@@ -273,18 +298,23 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
 
   return {
     serializer,
-    async seal(payload: Uint8Array, meta: EntryMeta): Promise<Uint8Array> {
+    async seal(payload: Uint8Array, meta: EntryMeta, storeKey?: string): Promise<Uint8Array> {
       if (!encryptor) return sealPlain(payload, meta)
+      checkReadable(payload)
       const packed = compress(payload)
       const flags = (packed ? FLAG_COMPRESSED : 0) | FLAG_ENCRYPTED
       // The header is authenticated with the ciphertext: nobody can change expiry or tags unnoticed.
       const header = encodeHeaderWith(flags, packed ? packedIds! : rawIds, meta)
-      return joinEnvelope(header, await encryptor.encrypt(packed ?? payload, header), checksum)
+      return joinEnvelope(
+        header,
+        await encryptor.encrypt(packed ?? payload, boundData(header, storeKey)),
+        checksum,
+      )
     },
     sealSync: (payload: Uint8Array, meta: EntryMeta) => (encryptor ? undefined : sealPlain(payload, meta)),
     // Not async: an unencrypted entry (the common case) decodes synchronously into an already settled
     // promise, without the frame and extra promise of an async function on every L2 read.
-    open(bytes: Uint8Array): Promise<DecodedEntry> {
+    open(bytes: Uint8Array, storeKey?: string): Promise<DecodedEntry> {
       let envelope: ParsedEnvelope
       let readers: Readers
       try {
@@ -295,7 +325,7 @@ export function createCodec(options: CodecOptions = {}): StatefulCodec {
       } catch (error) {
         return Promise.reject(error)
       }
-      return openEncrypted(bytes, envelope, readers)
+      return openEncrypted(bytes, envelope, readers, storeKey)
     },
     openSync(bytes: Uint8Array): DecodedEntry | undefined {
       const envelope = parseEnvelope(bytes, checksum, expected)

@@ -1,4 +1,4 @@
-import { claimRoom, utf8Decode, utf8Encode } from '../bytes'
+import { claimRoom, isWellFormed, utf8Decode, utf8Encode } from '../bytes'
 import type { EntryMeta } from '../contracts/codec'
 import { CorruptEntryError, ValidationError } from '../errors'
 import { readFloat64, readUint16, readUint32, writeFloat64, writeUint16, writeUint32 } from './big-endian'
@@ -74,6 +74,8 @@ export function encodeIds(serializerId: string, compressorId: string, keyId: str
 function encodeTags(tags: readonly string[]): readonly Uint8Array[] {
   if (tags.length === 0) return NO_TAG_BYTES
   if (tags.length > 0xffff) throw new ValidationError('An entry carries more than 65535 tags', 'VALIDATION')
+  // UTF-8 would store a lone surrogate as U+FFFD: the tag read back would not be the tag written.
+  if (!tags.every(isWellFormed)) throw new ValidationError('A tag holds a lone surrogate', 'VALIDATION')
   const encoded = tags.map(utf8Encode)
   for (const tag of encoded) {
     if (tag.length > 0xffff) throw new ValidationError('A tag is longer than 65535 bytes', 'VALIDATION')
@@ -193,7 +195,9 @@ function readId(bytes: Uint8Array, offset: number, length: number, expected: str
   if (length === expected.length) {
     let same = true
     for (let i = 0; i < length; i++) {
-      if (bytes[offset + i] !== expected.charCodeAt(i)) {
+      // Bytes equal UTF-16 units only for ASCII: a non-ASCII id takes the decoding below.
+      const code = expected.charCodeAt(i)
+      if (code >= 0x80 || bytes[offset + i] !== code) {
         same = false
         break
       }

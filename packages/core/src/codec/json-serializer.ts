@@ -173,6 +173,8 @@ function jsonCopy(value: unknown, depth: number, found: { long: number }): unkno
       // Deep (or cyclic) values are left to the decode, as they are to the checked serializer.
       if (depth > 32) return NOT_PLAIN
       if (Array.isArray(value)) {
+        // JSON.stringify honours an array's `toJSON` too (own or on Array.prototype): left to the decode.
+        if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return NOT_PLAIN
         // Filled by push, so the copy is a packed array as JSON.parse makes it, never a holey one.
         const copy: unknown[] = []
         for (let i = 0; i < value.length; i++) {

@@ -1,4 +1,4 @@
-import { RoomyWriter, utf8Decode } from '../bytes'
+import { isWellFormed, RoomyWriter, utf8Decode } from '../bytes'
 
 /**
  * Strings from this many characters up are stored as raw UTF-8 beside the JSON instead of inside it.
@@ -21,10 +21,8 @@ interface Hollowed {
   paths: Path[]
 }
 
-// `isWellFormed` (ES2024) tells whether `encodeInto` keeps the text as is: it writes U+FFFD for a lone
-// surrogate where JSON keeps `\udXXX`. Runtimes without it keep every string inside the JSON.
-const isWellFormed = (text: string): boolean =>
-  (text as { isWellFormed?: () => boolean }).isWellFormed?.() === true
+// A string with a lone surrogate stays inside the JSON, which keeps it as `\udXXX`: `encodeInto` would
+// write U+FFFD.
 
 /**
  * `value` (plain JSON data, already checked) with each long string replaced by `null`, sharing every

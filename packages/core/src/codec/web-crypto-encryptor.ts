@@ -45,7 +45,8 @@ function checkKey(id: string, key: unknown): void {
 
 /**
  * Encrypts entries with AES-256-GCM through Web Crypto (Node 20+, Bun, Deno, edge workers): a random
- * 96-bit IV per entry, the envelope header as additional authenticated data, and key ids for rotation.
+ * 96-bit IV per entry, the additional authenticated data the codec gives (the envelope header and the
+ * entry's store key), and key ids for rotation.
  */
 export function webCryptoEncryptor(options: WebCryptoEncryptorOptions): Encryptor {
   const subtle = globalThis.crypto?.subtle

@@ -46,27 +46,34 @@ export interface DecodedEntry {
 export interface Codec {
   /** Serializer for new entries; L1 round-trips values through it so both tiers agree type for type. */
   readonly serializer: Serializer
-  /** Wraps a serialized payload and its meta into an envelope (compressing or encrypting as configured). */
-  seal(payload: Uint8Array, meta: EntryMeta): Promise<Uint8Array>
+  /**
+   * Wraps a serialized payload and its meta into an envelope (compressing or encrypting as configured).
+   * `storeKey` is the L2 key the entry goes to: an encrypted entry is bound to it, and opens only with it.
+   */
+  seal(payload: Uint8Array, meta: EntryMeta, storeKey?: string): Promise<Uint8Array>
   /**
    * Optional: `seal` without a promise when no step is asynchronous (no encryption); `undefined` when
    * `seal` must be used. Throws what `seal` rejects with. Every L2 write seals through it when it can.
    */
-  sealSync?(payload: Uint8Array, meta: EntryMeta): Uint8Array | undefined
-  /** Opens an envelope written under any settings this codec knows; rejects with a `CorruptEntryError`. */
-  open(bytes: Uint8Array): Promise<DecodedEntry>
+  sealSync?(payload: Uint8Array, meta: EntryMeta, storeKey?: string): Uint8Array | undefined
+  /**
+   * Opens an envelope written under any settings this codec knows; rejects with a `CorruptEntryError`.
+   * `storeKey` is the L2 key the bytes were read from: an encrypted entry sealed under another key (or
+   * under none) does not open.
+   */
+  open(bytes: Uint8Array, storeKey?: string): Promise<DecodedEntry>
   /**
    * Optional: `open` without a promise when no step is asynchronous (an unencrypted entry); `undefined`
    * when `open` must be used. Throws what `open` rejects with. Batch reads decode through it.
    */
-  openSync?(bytes: Uint8Array): DecodedEntry | undefined
+  openSync?(bytes: Uint8Array, storeKey?: string): DecodedEntry | undefined
 }
 
 /** Optional encryption stage, applied after compression. */
 export interface Encryptor {
   /** Id of the key used for new entries; written into the envelope so keys can rotate. */
   readonly keyId: string
-  /** Encrypts with the current key; `aad` (the envelope header) is authenticated but not encrypted. */
+  /** Encrypts with the current key; `aad` (the envelope header and the store key) is authenticated but not encrypted. */
   encrypt(plain: Uint8Array, aad: Uint8Array): Promise<Uint8Array>
   /** Rejects for an unknown key id, a wrong key, or a tampered ciphertext or `aad`. */
   decrypt(cipher: Uint8Array, keyId: string, aad: Uint8Array): Promise<Uint8Array>
