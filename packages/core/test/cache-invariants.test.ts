@@ -71,14 +71,6 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-describe('invalidation races', () => {})
-
-describe('tags and pending writes', () => {})
-
-describe('delete results', () => {})
-
-describe('invalidation while L2 fails', () => {})
-
 describe('circuit breaker', () => {
   it('the circuit opens, probes after recovery and closes again; pending writes replay newest-wins', async () => {
     const inner = mapStore()
@@ -153,8 +145,6 @@ describe('immutability', () => {
     await cache.close()
   })
 })
-
-describe('lock', () => {})
 
 describe('single flight and errors', () => {
   it('a rejected loader releases the flight for getOrSet and getOrSetMany; the next call reloads', async () => {
