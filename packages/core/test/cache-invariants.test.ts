@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createCache, type Store, ValidationError } from '../src/index'
 import { DeadlineQueue } from '../src/resilience/deadline-queue'
+import { deferred } from './helpers/deferred'
 import { chaosStore, mapL1, mapStore } from './helpers/stores'
 
 const clock = (start = 1_700_000_000_000) => {
@@ -11,16 +12,6 @@ const clock = (start = 1_700_000_000_000) => {
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function deferred<T>() {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
 
 /**
  * A store whose replies are delivered in FIFO order only when the test says so (as one Redis

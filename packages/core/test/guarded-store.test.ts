@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { CacheError, InfrastructureError } from '../src/index'
 import { DeadlineQueue } from '../src/resilience/deadline-queue'
 import { GuardedStore } from '../src/resilience/guarded-store'
+import { deferred } from './helpers/deferred'
 import { chaosStore, mapStore } from './helpers/stores'
 
 const bytes = (text: string) => new TextEncoder().encode(text)
@@ -15,17 +16,6 @@ function guard(commandTimeoutMs: number, breakerFailureThreshold = 100) {
     now: () => performance.now(),
   })
   return { store, guarded }
-}
-
-/** A promise the test settles by hand, to make calls finish in any order. */
-function deferred<T>() {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
 }
 
 describe('GuardedStore', () => {

@@ -10,6 +10,7 @@ import {
   type Store,
   ValidationError,
 } from '../src/index'
+import { deferred } from './helpers/deferred'
 import { mapL1, mapStore } from './helpers/stores'
 
 /** Serializes a Map of numbers: a value L1 cannot freeze, so it keeps the bytes. */
@@ -22,16 +23,6 @@ const mapSerializer: Serializer = {
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
 const settle = async () => {
   for (let i = 0; i < 30; i++) await Promise.resolve()
-}
-
-function deferred<T>() {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
 }
 
 /**
