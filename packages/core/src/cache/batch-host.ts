@@ -25,6 +25,7 @@ export function createBatchHost(
     serializer: parts.codec.serializer,
     checkKeys,
     readL1Value: (entry) => reads.readL1Value(entry),
+    pendingWrites: () => parts.pending.size,
     l2GetMany: async (fullKeys) => (l2 ? gateway.call('getMany', (s) => s.getMany(fullKeys)) : undefined),
     acceptL2: (fullKey, bytes, key, since) => reads.accept(fullKey, bytes, key, since),
     prepareLoaded: (key, value, options) => writes.prepare(key, value, options, true),

@@ -28,15 +28,18 @@ export interface BatchHost {
   /** Throws when the cache is closed, the list is not an array or a key is invalid. */
   checkKeys(keys: readonly string[]): void
   readL1Value(entry: L1Entry): unknown
+  /** How many writes made while L2 failed are not in L2 yet. */
+  pendingWrites(): number
   /** One L2 `getMany`; `undefined` without L2 or when the call failed (already reported). */
   l2GetMany(fullKeys: string[]): Promise<(Uint8Array | undefined)[] | undefined>
   /**
    * Decodes, counts and backfills L1 unless the key was written after write epoch `since` (when the read
-   * was sent); `undefined` for a corrupt entry. A promise only when decoding is async.
+   * was sent); `undefined` for a corrupt entry. A promise only when decoding is async. `bytes` may be
+   * absent when {@link BatchHost.pendingWrites} is not 0: a write still pending for the key stands in.
    */
   acceptL2(
     fullKey: string,
-    bytes: Uint8Array,
+    bytes: Uint8Array | undefined,
     key: string,
     since?: number,
   ): FoundEntry | undefined | Promise<FoundEntry | undefined>
@@ -76,15 +79,17 @@ export async function readL2Batch(
   const fullKeys = keys.map((key) => host.prefix + key)
   const since = writeEpoch()
   const values = await host.l2GetMany(fullKeys)
-  if (values === undefined) return new Array(keys.length).fill(undefined)
+  // Writes pending since an outage are read in place of L2's older entries, even while L2 fails.
+  const pending = host.pendingWrites() > 0
+  if (values === undefined && !pending) return new Array(keys.length).fill(undefined)
   const found: (FoundEntry | undefined)[] = new Array(keys.length).fill(undefined)
   // Most entries decode synchronously; only async ones (decryption) leave a promise, awaited together.
   // Positions are kept aside rather than in a `.then` callback per entry (a closure and a promise fewer).
   let decoding: Promise<FoundEntry | undefined>[] | undefined
   let positions: number[] | undefined
   for (let j = 0; j < keys.length; j++) {
-    const bytes = values[j]
-    if (!bytes) {
+    const bytes = values?.[j]
+    if (!bytes && !pending) {
       countL2Miss(host, keys[j]!)
       continue
     }

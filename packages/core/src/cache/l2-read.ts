@@ -4,6 +4,7 @@ import type { Store } from '../contracts/store'
 import type { CacheParts } from './cache-parts'
 import { frozenOrFresh, readL1Value } from './entry'
 import type { L2Gateway } from './l2-gateway'
+import type { PendingWrite } from './pending-writes'
 import { writeEpoch } from './write-log'
 import type { WritePath } from './write-path'
 
@@ -57,8 +58,8 @@ export class L2Reader {
       } catch (error) {
         this.#parts.emitError(error, 'l2', 'get', key)
       }
-      if (bytes) {
-        const opened = this.open(fullKey, bytes, key)
+      if (bytes || this.#parts.pending.size > 0) {
+        const opened = this.openLatest(fullKey, bytes, key)
         const decoded = opened instanceof Promise ? await opened : opened
         // One clock reading decides freshness for both the counters and `get`.
         now = this.#parts.now()
@@ -78,11 +79,11 @@ export class L2Reader {
    */
   accept(
     fullKey: string,
-    bytes: Uint8Array,
+    bytes: Uint8Array | undefined,
     key: string,
     since = Number.POSITIVE_INFINITY,
   ): Found | undefined | Promise<Found | undefined> {
-    const opened = this.open(fullKey, bytes, key)
+    const opened = this.openLatest(fullKey, bytes, key)
     return opened instanceof Promise
       ? opened.then((found) => this.#acceptFound(key, found, this.#parts.now(), since))
       : this.#acceptFound(key, opened, this.#parts.now(), since)
@@ -128,18 +129,53 @@ export class L2Reader {
   }
 
   /**
+   * L2's answer for `fullKey` (`bytes`; `undefined` when absent or unreachable) decoded, as it will be once
+   * the writes pending since an outage reach L2. Until the replay, L2 holds what such a write replaced:
+   * the pending write is read instead (nothing for a delete), unless L2's entry was written after it, by
+   * another instance (the replay's rule: newest wins).
+   */
+  openLatest(
+    fullKey: string,
+    bytes: Uint8Array | undefined,
+    key: string,
+  ): Found | undefined | Promise<Found | undefined> {
+    const write = this.#parts.pending.size > 0 ? this.#parts.pending.lookup(fullKey) : undefined
+    if (write) return this.#openPending(fullKey, bytes, key, write)
+    return bytes ? this.open(fullKey, bytes, key) : undefined
+  }
+
+  async #openPending(
+    fullKey: string,
+    bytes: Uint8Array | undefined,
+    key: string,
+    write: PendingWrite,
+  ): Promise<Found | undefined> {
+    const found = bytes ? await this.open(fullKey, bytes, key) : undefined
+    if (found && found.meta.createdAt > write.at) return found
+    return write.value ? this.open(fullKey, write.value, key) : undefined
+  }
+
+  /**
    * Decodes an envelope, without a promise when no step is asynchronous (`Codec.openSync`); a corrupt one
-   * is deleted from L2, reported, and read as `undefined`.
+   * is deleted from L2, reported, and read as `undefined`. An entry older than a `clear()` still pending
+   * (L2 was down) reads as `undefined` too.
    */
   open(fullKey: string, bytes: Uint8Array, key: string): Found | undefined | Promise<Found | undefined> {
-    const { codec } = this.#parts
+    const { codec, pending } = this.#parts
     try {
       const now = codec.openSync?.(bytes, fullKey)
-      if (now !== undefined) return now
-      return codec.open(bytes, fullKey).catch((error: unknown) => this.#corrupt(error, fullKey, key))
+      if (now !== undefined) return pending.size > 0 ? this.#notCleared(now) : now
+      const opened = codec.open(bytes, fullKey).catch((error: unknown) => this.#corrupt(error, fullKey, key))
+      return pending.size > 0 ? opened.then((found) => this.#notCleared(found)) : opened
     } catch (error) {
       return this.#corrupt(error, fullKey, key)
     }
+  }
+
+  /** `found`, unless a pending `clear()` (stored under the namespace prefix) was made after it was written. */
+  #notCleared(found: Found | undefined): Found | undefined {
+    const clear = this.#parts.pending.lookup(this.#parts.prefix)
+    return found && clear && found.meta.createdAt <= clear.at ? undefined : found
   }
 
   #corrupt(error: unknown, fullKey: string, key: string): undefined {

@@ -5,21 +5,24 @@ export interface PendingWrite {
   staleUntil: number
   /** When the write was made (epoch ms); an L2 entry created later wins at replay. */
   at: number
+  /** Never dropped past capacity (a pending `clear()`: dropping it would bring back every cleared entry). */
+  keep?: true
 }
 
 /**
  * Writes made while L2 was unreachable, one per key (the newest), replayed once L2 answers again.
- * Bounded: past `capacity` the oldest write is dropped and counted.
+ * Bounded: past `capacity` the oldest write (other than a kept one) is dropped and counted. Until a write
+ * reaches L2, reads ask {@link PendingWrites.lookup}, as L2 still holds what the write replaces.
  */
 export class PendingWrites {
   readonly #writes = new Map<string, PendingWrite>()
+  /** Writes taken by the running replay and not yet settled: still pending, for lookups and `size`. */
+  readonly #replay = new Map<string, PendingWrite>()
   readonly #capacity: number
   #dropped = 0
   /** Keys written to L2 since the current replay began; their replayed (older) write is skipped. */
   #touched: Set<string> | undefined
   #clearedDuringReplay = false
-  /** Writes taken by the running replay and not yet settled; still counted as pending. */
-  #inFlight = 0
 
   constructor(capacity: number) {
     this.#capacity = capacity
@@ -34,11 +37,18 @@ export class PendingWrites {
     const current = this.#writes.get(key)
     if (current && current.at > write.at) return
     this.#writes.delete(key)
+    this.#replay.delete(key)
     this.#writes.set(key, write)
-    if (this.#writes.size > this.#capacity) {
-      const oldest = this.#writes.keys().next().value as string
-      this.#writes.delete(oldest)
+    if (this.#writes.size > this.#capacity) this.#dropOldest()
+  }
+
+  /** Drops the oldest write not marked `keep` (at most one is: the pending clear). */
+  #dropOldest(): void {
+    for (const [key, write] of this.#writes) {
+      if (write.keep) continue
+      this.#writes.delete(key)
       this.#dropped++
+      return
     }
   }
 
@@ -46,9 +56,18 @@ export class PendingWrites {
     return this.#writes.has(key)
   }
 
+  /**
+   * The write still pending for `key` (queued, or sent by the running replay and not yet answered), if
+   * any: until it reaches L2, what L2 holds for the key is older.
+   */
+  lookup(key: string): PendingWrite | undefined {
+    return this.#writes.get(key) ?? this.#replay.get(key)
+  }
+
   /** Called right before a live write to `key` is sent to L2: it supersedes any pending one. */
   superseded(key: string): void {
     this.#writes.delete(key)
+    this.#replay.delete(key)
     this.#touched?.add(key)
   }
 
@@ -59,15 +78,16 @@ export class PendingWrites {
   clear(): void {
     this.onClear?.()
     this.#writes.clear()
+    this.#replay.clear()
     this.#clearedDuringReplay = this.#touched !== undefined
   }
 
   /** Removes and returns every pending write, oldest first, and starts tracking superseding writes. */
   beginReplay(): [string, PendingWrite][] {
     const all = [...this.#writes]
+    for (const [key, write] of all) this.#replay.set(key, write)
     this.#writes.clear()
     this.#touched = new Set()
-    this.#inFlight = all.length
     return all
   }
 
@@ -76,15 +96,15 @@ export class PendingWrites {
     return this.#clearedDuringReplay || (this.#touched?.has(key) ?? false)
   }
 
-  /** `count` writes of the running replay were sent (or put back). */
-  settled(count: number): void {
-    this.#inFlight = Math.max(0, this.#inFlight - count)
+  /** These writes of the running replay reached L2 (or were put back with `set`). */
+  settled(keys: readonly string[]): void {
+    for (const key of keys) this.#replay.delete(key)
   }
 
   endReplay(): void {
     this.#touched = undefined
     this.#clearedDuringReplay = false
-    this.#inFlight = 0
+    this.#replay.clear()
   }
 
   get replaying(): boolean {
@@ -93,7 +113,7 @@ export class PendingWrites {
 
   /** Writes not yet in L2, including those a running replay is sending. */
   get size(): number {
-    return this.#writes.size + this.#inFlight
+    return this.#writes.size + this.#replay.size
   }
 
   get dropped(): number {

@@ -25,7 +25,7 @@ export interface PendingClear extends PendingWrite {
 
 /** The pending write standing for a `clear()` of `prefix` made at `at`. */
 export function pendingClear(prefix: string, at: number, cleared: () => void): PendingClear {
-  return { value: undefined, staleUntil: 0, at, clearPrefix: prefix, cleared }
+  return { value: undefined, staleUntil: 0, at, keep: true, clearPrefix: prefix, cleared }
 }
 
 const isPendingClear = (write: PendingWrite): write is PendingClear => 'clearPrefix' in write
@@ -52,7 +52,7 @@ export async function replayPending(context: ReplayContext): Promise<void> {
         return
       }
       clear.cleared()
-      pending.settled(1)
+      pending.settled([key])
     }
     for (let from = 0; from < batch.length; from += REPLAY_CHUNK) {
       const chunk = batch.slice(from, from + REPLAY_CHUNK)
@@ -101,7 +101,7 @@ export async function replayPending(context: ReplayContext): Promise<void> {
       }
       if (setsOk === undefined) requeue(setWrites)
       if (deletesOk === undefined) requeue(deleteWrites)
-      pending.settled(chunk.length)
+      pending.settled(chunk.map(([key]) => key))
     }
   } finally {
     pending.endReplay()

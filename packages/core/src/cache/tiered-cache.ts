@@ -202,8 +202,7 @@ export class TieredCache {
     if (entry && entry.expiresAt > this.#now()) return true
     if (!this.#l2) return false
     const bytes = await this.#gateway.call('has', (s) => s.get(fullKey), key)
-    if (!bytes) return false
-    const found = await this.#reads.open(fullKey, bytes, key)
+    const found = await this.#reads.openLatest(fullKey, bytes, key)
     return found !== undefined && found.meta.expiresAt > this.#now()
   }
 
