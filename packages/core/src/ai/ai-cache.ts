@@ -1,5 +1,6 @@
-import { SingleFlight } from '../cache/single-flight'
-import type { TieredCache } from '../cache/tiered-cache'
+import type { SetOptions } from '../cache/options'
+import { SingleFlight, Unshared } from '../cache/single-flight'
+import { storeAndRead, type TieredCache } from '../cache/tiered-cache'
 import { deepFreeze } from '../codec/freeze'
 import { describeInput, ValidationError } from '../errors'
 import { type AiCacheOptions, type ResolvedAiCacheOptions, resolveAiCacheOptions } from './ai-cache-options'
@@ -36,8 +37,6 @@ interface Described {
   model: string | undefined
 }
 
-const SCAN_BATCH = 500
-
 function globToRegExp(pattern: string): RegExp {
   const body = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
@@ -56,7 +55,8 @@ export class AiCache {
   readonly #options: ResolvedAiCacheOptions
   readonly #cache: TieredCache
   readonly #stats: AiStatsRecorder
-  readonly #flights = new SingleFlight<StoredAnswer>()
+  /** Per key, the answer of the generation in flight; `own` when each caller already got a private copy. */
+  readonly #flights = new SingleFlight<{ answer: StoredAnswer; own: boolean }>()
   readonly #streams = new Map<string, SharedStream<unknown>>()
 
   constructor(options: AiCacheOptions) {
@@ -81,7 +81,7 @@ export class AiCache {
     const request = rest as unknown as AiRequest
     const { key, operation } = this.#describe(request)
     const answer: StoredAnswer = { kind: 'response', response, usage: extractUsage(response) }
-    return this.#store(key, request, answer, operation)
+    return (await this.#store(key, request, answer, operation, this.#set)) === true
   }
 
   /** The cached response of the request, or `undefined`; counted as a hit or a miss. */
@@ -115,31 +115,31 @@ export class AiCache {
     const cached = await this.#read(described.key, 'response')
     if (cached) return this.#result(described, 'hit', cached)
     let leader: AiOutcome | undefined
-    const answer = await this.#flights.run(described.key, async () => {
+    const flight = await this.#flights.run(described.key, async () => {
       // Another flight may have stored the answer while our first read was in progress.
       const stored = await this.#read(described.key, 'response')
       if (stored) {
         leader = 'hit'
-        return stored
+        return { answer: stored, own: false }
       }
       leader = 'miss'
       this.#stats.record(described.operation, 'miss')
       const response = await generate()
       const fresh: StoredAnswer = { kind: 'response', response, usage: extractUsage(response) }
       // Callers get the stored form, as every later hit will (under JSON a Date is a string in both),
-      // never the generator's object. Read back, not copied: only the cache knows its serializer.
-      if (await this.#store(described.key, request, fresh, described.operation)) {
-        const copy = await this.#read(described.key, 'response')
-        if (copy) return copy
-      }
-      // Not stored (policy, size) or already gone: no hit will ever differ from it.
-      return fresh
+      // never the generator's object: the decode of what was stored, each caller its own unless frozen.
+      const kept = await this.#store(described.key, request, fresh, described.operation, this.#setAndRead)
+      if (kept instanceof Unshared)
+        return new Unshared({ answer: kept.value, own: true }, () => ({ answer: kept.copy(), own: true }))
+      // Not stored (policy, size): no hit will ever differ from the generator's answer.
+      return { answer: kept ?? fresh, own: false }
     })
-    // Every caller joined on the flight gets this object: frozen (before any of them sees it), or, when
-    // freezing cannot protect it (a Date or Map under msgpack), each reads its own copy, as a hit does.
-    if (!deepFreeze(answer)) {
-      const own = await this.#read(described.key, 'response')
-      if (own) return this.#result(described, leader ?? 'coalesced', own)
+    const { answer, own } = flight
+    // A shared answer is frozen before any caller sees it, or, when freezing cannot protect it (a Date or
+    // Map under msgpack), each caller reads its own copy, as a hit does.
+    if (!own && !deepFreeze(answer)) {
+      const copy = await this.#read(described.key, 'response')
+      if (copy) return this.#result(described, leader ?? 'coalesced', copy)
     }
     return this.#result(described, leader ?? 'coalesced', answer)
   }
@@ -177,12 +177,12 @@ export class AiCache {
 
   /** Deletes every answer of one operation (this key version); resolves to how many were removed. */
   invalidateOperation(operation: string): Promise<number> {
-    return this.#deleteByPrefix(this.keys.operationPrefix(operation))
+    return this.#cache.deleteByPrefix(this.keys.operationPrefix(operation))
   }
 
   /** Deletes every AI answer of this cache's namespace, of every key version; nothing else. */
   invalidateAll(): Promise<number> {
-    return this.#deleteByPrefix(`${AI_CACHE_DEFAULTS.keyPrefix}:`)
+    return this.#cache.deleteByPrefix(`${AI_CACHE_DEFAULTS.keyPrefix}:`)
   }
 
   /**
@@ -209,23 +209,25 @@ export class AiCache {
 
   // ---- internals -------------------------------------------------------------------------------
 
+  /** A plain write for `#store`: resolves to true once stored. */
+  readonly #set = (key: string, answer: StoredAnswer, options: SetOptions): Promise<true> =>
+    this.#cache.set(key, answer, options).then(() => true as const)
+
+  /**
+   * The write for `#store` of a generated answer: resolves to the answer as later hits return it (the
+   * decode of what was stored, wrapped in `Unshared` when each caller needs its own copy). One write, no
+   * read back.
+   */
+  readonly #setAndRead = (
+    key: string,
+    answer: StoredAnswer,
+    options: SetOptions,
+  ): Promise<StoredAnswer | Unshared<StoredAnswer>> =>
+    this.#cache[storeAndRead](key, answer, options) as Promise<StoredAnswer | Unshared<StoredAnswer>>
+
   #describe(request: AiRequest): Described {
     const explained = this.keys.explain(request)
     return { key: explained.key, operation: explained.operation, model: explained.model }
-  }
-
-  async #deleteByPrefix(prefix: string): Promise<number> {
-    let removed = 0
-    let batch: string[] = []
-    for await (const key of this.#cache.keys(prefix)) {
-      batch.push(key)
-      if (batch.length >= SCAN_BATCH) {
-        removed += await this.#cache.deleteMany(batch)
-        batch = []
-      }
-    }
-    if (batch.length > 0) removed += await this.#cache.deleteMany(batch)
-    return removed
   }
 
   async #read(key: string, kind: StoredAnswer['kind']): Promise<StoredAnswer | undefined> {
@@ -234,22 +236,33 @@ export class AiCache {
     return value?.kind === kind ? value : undefined
   }
 
-  async #store(key: string, request: AiRequest, answer: StoredAnswer, operation: string): Promise<boolean> {
+  /**
+   * Stores `answer` unless the `cacheable` policy refuses; resolves to what `write` resolved to, or
+   * `undefined` when nothing was stored.
+   */
+  async #store<T>(
+    key: string,
+    request: AiRequest,
+    answer: StoredAnswer,
+    operation: string,
+    write: (key: string, answer: StoredAnswer, options: SetOptions) => Promise<T>,
+  ): Promise<T | undefined> {
     const response = answer.kind === 'stream' ? answer.chunks : answer.response
     if (!this.#options.cacheable(request, response, answer.kind)) {
       this.#stats.skippedByPolicy++
-      return false
+      return undefined
     }
+    let stored: T
     try {
-      await this.#cache.set(key, answer, { ttl: this.ttlMsFor(operation) })
+      stored = await write(key, answer, { ttl: this.ttlMsFor(operation) })
     } catch (error) {
       // The caller still gets its answer; an unstorable one (e.g. above maxEntryBytes) is only counted.
       if (!(error instanceof ValidationError)) throw error
       this.#stats.storeFailures++
-      return false
+      return undefined
     }
     this.#stats.stored++
-    return true
+    return stored
   }
 
   #result<R>(described: Described, outcome: AiOutcome, answer: StoredAnswer): AiResult<R> {
@@ -286,6 +299,7 @@ export class AiCache {
           request,
           { kind: 'stream', chunks, usage: extractStreamUsage(chunks) },
           operation,
+          this.#set,
         )
       })
       this.#streams.set(key, created as SharedStream<unknown>)

@@ -1,3 +1,4 @@
+import { isWellFormed } from '../bytes'
 import { type Clock, coarseSystemClock, systemClock } from '../clock'
 import { createCodec, type StatefulCodec } from '../codec/create-codec'
 import type { Codec } from '../contracts/codec'
@@ -32,6 +33,12 @@ import { SingleFlight } from './single-flight'
 import { type CacheStats, StatsCounters, snapshotStats } from './stats'
 import { keysWithTag } from './tag-scan'
 import { WritePath } from './write-path'
+
+/** Keys deleted per round trip by `deleteByPrefix`. */
+const DELETE_BATCH = 500
+
+/** The key of `TieredCache`'s store-and-read method: core's AI cache uses it; not exported to users. */
+export const storeAndRead: unique symbol = Symbol('storeAndRead')
 
 /** One entry of `setMany`. */
 export interface SetManyEntry<T = unknown> extends SetOptions {
@@ -363,6 +370,8 @@ export class TieredCache {
     this.#checkOpen()
     const [checked] = checkTags([tag]) as [string]
     this.#counters.operations++
+    // Logged before the scan: a read or load in flight must not store an entry carrying the tag afterwards.
+    this.#writes.log.touchTags([checked])
     let scanFailure: unknown
     // Entries within grace too: fail-safe would otherwise serve them once the loader fails.
     const keys = scanNamespace(this.#parts, '', {
@@ -395,6 +404,53 @@ export class TieredCache {
   }
 
   /**
+   * Removes every key of this namespace that starts with `prefix` (entries within grace too), in every
+   * tier and on every instance: a cursor scan of L2 and L1, deleted in batches of 500. Resolves to how
+   * many fresh entries were removed. Rejects with an `InfrastructureError` when the L2 scan failed (or the
+   * circuit is open), after removing what it found: matching entries may then remain in L2. A key
+   * written while the scan runs may be missed; `clear()` is the atomic way to empty a whole namespace.
+   */
+  async deleteByPrefix(prefix: string): Promise<number> {
+    this.#checkOpen()
+    if (typeof prefix !== 'string' || !isWellFormed(prefix))
+      throw new ValidationError(
+        `deleteByPrefix expects a well-formed string prefix, got ${describeInput(prefix)}`,
+        'INVALID_KEY',
+      )
+    this.#counters.operations++
+    let scanFailure: unknown
+    let removed = 0
+    let batch: string[] = []
+    const flush = async () => {
+      const keys = batch
+      batch = []
+      removed += await this.#writes.remove(
+        keys.map((k) => this.#prefix + k),
+        keys,
+      )
+    }
+    const keys = scanNamespace(this.#parts, prefix, {
+      includeStale: true,
+      onFailure: (error) => {
+        scanFailure ??= error
+      },
+    })
+    for await (const key of keys) {
+      batch.push(key)
+      if (batch.length >= DELETE_BATCH) await flush()
+    }
+    if (batch.length > 0) await flush()
+    if (scanFailure !== undefined) {
+      throw new InfrastructureError(
+        `deleteByPrefix(${describeInput(prefix)}) could not scan L2; matching entries may remain there`,
+        scanFailure instanceof CacheError ? scanFailure.code : 'INFRASTRUCTURE',
+        { cause: scanFailure },
+      )
+    }
+    return removed
+  }
+
+  /**
    * Streams this namespace's keys that start with `prefix` (returned without the namespace): a cursor
    * scan of L2, then L1 keys not seen there; each key once. A scan step that fails, times out or meets
    * an open circuit ends the L2 part and is reported as an `error` event rather than thrown.
@@ -419,6 +475,19 @@ export class TieredCache {
   /** Pings L2 (bypassing an open circuit) and reports healthy, degraded (L1 serving) or unhealthy. */
   health(): Promise<CacheHealth> {
     return checkHealth(this.#l1, this.#l2, this.options.connectTimeoutMs)
+  }
+
+  /**
+   * Stores `value` like `set`, and resolves to the value as later reads return it (the decode of what was
+   * stored, never `value` itself; wrapped in `Unshared` when it is not frozen, so callers sharing it each
+   * get a copy). For the AI cache, which must answer a miss as a hit would answer: one write, no read back.
+   */
+  async [storeAndRead](key: string, value: unknown, options: SetOptions = {}): Promise<unknown> {
+    this.#checkOpen()
+    checkKey(key, this.options.maxKeyBytes)
+    const prepared = this.#writes.prepare(key, value, options, true)
+    this.#counters.operations++
+    return this.#writes.storeAndRead(prepared)
   }
 
   /** Unsubscribes from the bus and closes store, bus and lock. Safe to call twice. */
