@@ -3,10 +3,11 @@ import { type Clock, coarseSystemClock, systemClock } from '../clock'
 import { createCodec, type StatefulCodec } from '../codec/create-codec'
 import type { Codec } from '../contracts/codec'
 import { type Duration, parseDuration } from '../duration'
-import { CacheError, describeInput, InfrastructureError, ValidationError } from '../errors'
+import { CacheError, describeInput, ValidationError } from '../errors'
 import { GuardedStore } from '../resilience/guarded-store'
 import { createBatchHost } from './batch-host'
 import { type BatchHost, getMany } from './batch-read'
+import { type BulkDelete, deletePrefixed, deleteTagged } from './bulk-delete'
 import { BusLink } from './bus-link'
 import type { CacheParts } from './cache-parts'
 import { connectTiers } from './connect'
@@ -31,11 +32,7 @@ import { ReadThrough } from './read-through'
 import { pendingClear } from './replay-pending'
 import { SingleFlight } from './single-flight'
 import { type CacheStats, StatsCounters, snapshotStats } from './stats'
-import { keysWithTag } from './tag-scan'
 import { WritePath } from './write-path'
-
-/** Keys deleted per round trip by `deleteByPrefix`. */
-const DELETE_BATCH = 500
 
 /** The key of `TieredCache`'s store-and-read method: core's AI cache uses it; not exported to users. */
 export const storeAndRead: unique symbol = Symbol('storeAndRead')
@@ -370,37 +367,7 @@ export class TieredCache {
     this.#checkOpen()
     const [checked] = checkTags([tag]) as [string]
     this.#counters.operations++
-    // Logged before the scan: a read or load in flight must not store an entry carrying the tag afterwards.
-    this.#writes.log.touchTags([checked])
-    let scanFailure: unknown
-    // Entries within grace too: fail-safe would otherwise serve them once the loader fails.
-    const keys = scanNamespace(this.#parts, '', {
-      includeStale: true,
-      onFailure: (error) => {
-        scanFailure ??= error
-      },
-    })
-    const { matches, failure } = await keysWithTag(keys, checked, this.#parts, this.#gateway, this.#reads)
-    const removed = await this.#writes.remove(
-      matches.map((k) => this.#prefix + k),
-      matches,
-    )
-    // Other instances also drop tagged copies the scan could not find (gone from L2, or L2 failing).
-    this.#busLink.publish({
-      kind: 'tags',
-      origin: this.id,
-      namespace: this.options.namespace,
-      tags: [checked],
-    })
-    const cause = scanFailure ?? failure
-    if (cause !== undefined) {
-      throw new InfrastructureError(
-        `deleteByTag(${describeInput(checked)}) could not check every L2 entry; tagged entries may remain there`,
-        cause instanceof CacheError ? cause.code : 'INFRASTRUCTURE',
-        { cause },
-      )
-    }
-    return removed
+    return deleteTagged(this.#bulk(), checked)
   }
 
   /**
@@ -418,36 +385,7 @@ export class TieredCache {
         'INVALID_KEY',
       )
     this.#counters.operations++
-    let scanFailure: unknown
-    let removed = 0
-    let batch: string[] = []
-    const flush = async () => {
-      const keys = batch
-      batch = []
-      removed += await this.#writes.remove(
-        keys.map((k) => this.#prefix + k),
-        keys,
-      )
-    }
-    const keys = scanNamespace(this.#parts, prefix, {
-      includeStale: true,
-      onFailure: (error) => {
-        scanFailure ??= error
-      },
-    })
-    for await (const key of keys) {
-      batch.push(key)
-      if (batch.length >= DELETE_BATCH) await flush()
-    }
-    if (batch.length > 0) await flush()
-    if (scanFailure !== undefined) {
-      throw new InfrastructureError(
-        `deleteByPrefix(${describeInput(prefix)}) could not scan L2; matching entries may remain there`,
-        scanFailure instanceof CacheError ? scanFailure.code : 'INFRASTRUCTURE',
-        { cause: scanFailure },
-      )
-    }
-    return removed
+    return deletePrefixed(this.#bulk(), prefix)
   }
 
   /**
@@ -507,6 +445,16 @@ export class TieredCache {
 
   #checkOpen(): void {
     if (this.#closed) throw new CacheError('The cache is closed', 'CLOSED')
+  }
+
+  #bulk(): BulkDelete {
+    return {
+      parts: this.#parts,
+      gateway: this.#gateway,
+      reads: this.#reads,
+      writes: this.#writes,
+      bus: this.#busLink,
+    }
   }
 
   /** The view of this cache that the batch operations (batch-read.ts, get-or-set-many.ts) work on. */
