@@ -21,7 +21,10 @@ export interface CacheOptions {
   bus?: Bus
   /** Makes `getOrSet` single-flight across processes. */
   lock?: Lock
-  /** Prefix of every key; `clear()` only touches this namespace. @default 'cache' */
+  /**
+   * Prefix of every L2 key (`namespace:key`); `clear()` only touches this namespace. Must not contain
+   * `:`, so no two namespaces share a key. @default 'cache'
+   */
   namespace?: string
   /** TTL when a call gives none. @default '5m' */
   defaultTtl?: Duration
@@ -126,8 +129,15 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   if (options.now !== undefined && typeof options.now !== 'function')
     invalid('now', options.now, 'a function')
   const namespace = options.namespace ?? CACHE_DEFAULTS.namespace
-  if (typeof namespace !== 'string' || namespace.length === 0 || !isWellFormed(namespace))
-    invalid('namespace', namespace, 'a non-empty, well-formed string')
+  // Without ':' no namespace's prefix (`ns:`) starts another's: `app` and `app:v2` would share L2 keys
+  // (`app` key `v2:k` is `app:v2` key `k`), and `app`'s clear() would empty `app:v2`.
+  if (
+    typeof namespace !== 'string' ||
+    namespace.length === 0 ||
+    namespace.includes(':') ||
+    !isWellFormed(namespace)
+  )
+    invalid('namespace', namespace, 'a non-empty, well-formed string without ":"')
   if (options.failOnConnectionError !== undefined && typeof options.failOnConnectionError !== 'boolean') {
     invalid('failOnConnectionError', options.failOnConnectionError, 'a boolean')
   }
