@@ -36,12 +36,20 @@ function countingStore(inner: Store) {
   return { store: counted, calls }
 }
 
+/** An in-process bus that delivers to every subscriber and records what was published. */
 function recordingBus(): Bus & { published: InvalidationMessage[] } {
   const published: InvalidationMessage[] = []
+  const listeners = new Set<(message: InvalidationMessage) => void>()
   return {
     published,
-    publish: async (message) => void published.push(message),
-    subscribe: async () => async () => {},
+    async publish(message) {
+      published.push(message)
+      for (const listener of listeners) listener(message)
+    },
+    async subscribe(listener) {
+      listeners.add(listener)
+      return async () => void listeners.delete(listener)
+    },
     close: async () => {},
   }
 }
@@ -68,7 +76,10 @@ describe('deleteByPrefix', () => {
       3,
     ])
     expect(await neighbour.get('user:1')).toBe('other namespace')
-    expect(bus.published.at(-1)).toMatchObject({ kind: 'keys', keys: ['dp:user:1', 'dp:user:2'] })
+    expect(bus.published.slice(-2)).toMatchObject([
+      { kind: 'keys', keys: ['dp:user:1', 'dp:user:2'] },
+      { kind: 'clear', prefix: 'dp:user:' },
+    ])
     await Promise.all([cache.close(), neighbour.close()])
   })
 
@@ -146,6 +157,39 @@ describe('deleteByPrefix', () => {
     await expect(cache.deleteByPrefix('p\ud800')).rejects.toThrow(ValidationError)
     await cache.close()
     await expect(cache.deleteByPrefix('p')).rejects.toMatchObject({ code: 'CLOSED' })
+  })
+})
+
+describe('deleteByPrefix and other instances', () => {
+  it('another instance drops its L1 copies under the prefix, even ones L2 no longer holds', async () => {
+    const inner = mapStore()
+    const bus = recordingBus()
+    const cache = await createCache({ store: inner, l1: mapL1(), bus, namespace: 'pb' })
+    const otherL1 = mapL1()
+    const other = await createCache({ store: inner, l1: otherL1, bus, namespace: 'pb' })
+    const neighbour = await createCache({ store: inner, l1: mapL1(), bus, namespace: 'pb2' })
+    await other.set('user:1', 'copy')
+    await other.set('order:1', 'kept')
+    await neighbour.set('user:1', 'other namespace')
+    inner.data.delete('pb:user:1') // evicted from L2: no scan can find it
+    expect(await cache.deleteByPrefix('user:')).toBe(0)
+    await flush()
+    expect(otherL1.data.has('user:1')).toBe(false)
+    expect(await other.get('order:1')).toBe('kept')
+    expect(await neighbour.get('user:1')).toBe('other namespace')
+    await Promise.all([cache.close(), other.close(), neighbour.close()])
+  })
+
+  it('a load in flight does not store its value after the prefix was deleted', async () => {
+    const cache = await createCache({ store: mapStore(), l1: mapL1(), namespace: 'pf' })
+    const source = deferred<string>()
+    const loading = cache.getOrSet('user:1', () => source.promise)
+    await flush()
+    await cache.deleteByPrefix('user:')
+    source.resolve('read from the source before the change')
+    expect(await loading).toBe('read from the source before the change')
+    expect(await cache.get('user:1')).toBeUndefined()
+    await cache.close()
   })
 })
 

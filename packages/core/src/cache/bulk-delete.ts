@@ -61,9 +61,15 @@ export async function deleteTagged(cache: BulkDelete, tag: string): Promise<numb
   return removed
 }
 
-/** `deleteByPrefix` for a validated prefix: deletes what the scan finds, 500 keys a round trip. */
+/**
+ * `deleteByPrefix` for a validated prefix: deletes what the scan finds, 500 keys a round trip, then tells
+ * other instances to drop their copies under the prefix (a `clear` message scoped to it).
+ */
 export async function deletePrefixed(cache: BulkDelete, prefix: string): Promise<number> {
-  const { parts, writes } = cache
+  const { parts, writes, bus } = cache
+  // A read or load in flight must not store a matching key afterwards: logged as a write to every key,
+  // as other instances log the message below (the log keeps no prefixes).
+  writes.log.touchAll()
   const scan = scanAll(parts, prefix)
   let removed = 0
   let batch: string[] = []
@@ -80,6 +86,8 @@ export async function deletePrefixed(cache: BulkDelete, prefix: string): Promise
     if (batch.length >= DELETE_BATCH) await flush()
   }
   if (batch.length > 0) await flush()
+  // Other instances also drop matching copies the scan could not find (gone from L2, or L2 failing).
+  bus.publish({ kind: 'clear', origin: parts.id, prefix: parts.prefix + prefix })
   if (scan.failure !== undefined)
     throw incomplete(`deleteByPrefix(${describeInput(prefix)})`, scan.failure, 'matching entries')
   return removed
