@@ -23,7 +23,7 @@ const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 50)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const TARGET_BYTES = 100_000
 const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
-const prefix = `bench:compression:${process.pid}:${Date.now().toString(36)}`
+const prefix = `bench-compression-${process.pid}-${Date.now().toString(36)}`
 
 // A deterministic generator of LLM-like markdown: Zipf-distributed words, headings, lists, code blocks.
 const WORDS = (
@@ -113,7 +113,7 @@ for (const config of configs) {
   const codec = createCodec(
     config.compressor ? { compressor: config.compressor, compressionLevel: config.level } : {},
   )
-  const namespace = `${prefix}:${config.label.replace(' ', '-')}`
+  const namespace = `${prefix}-${config.label.replace(' ', '-')}`
   const cache = await createCache({ store, codec, namespace, defaultTtl: '10m', failOnConnectionError: true })
 
   // Codec alone (no network): seal and open one serialized response.

@@ -161,7 +161,7 @@ const order = uniformSamples(COUNT, 1 << 16, 11)
 const batches = Array.from({ length: 10 }, (_, b) => keys.slice(b * 100, b * 100 + 100))
 const concurrency = LOOP === 'w2' ? 50 : 10
 for (const name of LAYERS) {
-  const prefix = `bench:layers:${process.pid}:${name}:`
+  const prefix = `bench-layers-${process.pid}-${name}:`
   const layer = await open(name, prefix)
   for (let i = 0; i < COUNT; i += 50)
     await Promise.all(keys.slice(i, i + 50).map((k, j) => layer.set(k, values[i + j])))

@@ -11,7 +11,7 @@ async function main(spec: ChildSpec): Promise<ChildResult> {
   // Short (a real namespace is short too, and every L1 lookup hashes prefix + key) yet unique per child:
   // run id, then workload, target and repetition as one base-36 digit each.
   const code = (n: number) => n.toString(36)
-  const prefix = `bench:${spec.runId}${code(WORKLOAD_LIST.indexOf(workload))}${code(workload.targets.indexOf(target.name))}${code(spec.rep)}:`
+  const prefix = `bench-${spec.runId}${code(WORKLOAD_LIST.indexOf(workload))}${code(workload.targets.indexOf(target.name))}${code(spec.rep)}:`
   const opened: BenchCache[] = []
   try {
     const metrics = await workload.run({

@@ -1,6 +1,6 @@
 import { createCache, type L1Tier, type Store, type TieredCache, ValidationError } from '@cache/core'
 import { expect, it } from 'vitest'
-import { countingStore, randomPrefix } from './helpers'
+import { countingStore, randomNamespace } from './helpers'
 
 type Build = (
   extra?: Partial<Parameters<typeof createCache>[0]> & { l1?: L1Tier | undefined },
@@ -15,7 +15,7 @@ export function batchReadThroughTests(
   const withL1 = () => (makeL1 ? { l1: makeL1() } : {})
 
   it('getOrSetMany: one L2 read, one loader call with only the missing keys, one L2 write', async () => {
-    const namespace = randomPrefix()
+    const namespace = randomNamespace()
     const writer = await build({ namespace })
     await writer.setMany([
       { key: 'k1', value: 'cached 1' },
@@ -44,7 +44,7 @@ export function batchReadThroughTests(
   })
 
   it('getOrSetMany: overlapping concurrent calls and getOrSet load each key once', async () => {
-    const cache = await build({ namespace: randomPrefix(), ...withL1() })
+    const cache = await build({ namespace: randomNamespace(), ...withL1() })
     const loads = new Map<string, number>()
     const loader = async (missing: string[]) => {
       for (const key of missing) loads.set(key, (loads.get(key) ?? 0) + 1)
@@ -65,7 +65,7 @@ export function batchReadThroughTests(
   })
 
   it('getOrSetMany: a loader result of the wrong length is a ValidationError and caches nothing', async () => {
-    const cache = await build({ namespace: randomPrefix(), ...withL1() })
+    const cache = await build({ namespace: randomNamespace(), ...withL1() })
     await expect(cache.getOrSetMany(['a', 'b'], async () => ['only a'])).rejects.toBeInstanceOf(
       ValidationError,
     )

@@ -8,7 +8,7 @@ import {
 } from '@cache/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { batchReadThroughTests } from './batch-conformance'
-import { randomPrefix, text, waitFor } from './helpers'
+import { randomNamespace, text, waitFor } from './helpers'
 
 /** Options for {@link cacheConformance}. */
 export interface CacheConformanceOptions {
@@ -45,7 +45,7 @@ export function cacheConformance(
     })
 
     it('set, get, has, delete through L2 only', async () => {
-      const cache = await build({ namespace: randomPrefix() })
+      const cache = await build({ namespace: randomNamespace() })
       expect(await cache.get('k')).toBeUndefined()
       await cache.set('k', { n: 1, s: 'é', list: [1, 2] })
       expect(await cache.get('k')).toEqual({ n: 1, s: 'é', list: [1, 2] })
@@ -56,7 +56,7 @@ export function cacheConformance(
     })
 
     it('getMany, setMany and deleteMany keep order and count', async () => {
-      const cache = await build({ namespace: randomPrefix(), ...(makeL1 ? { l1: makeL1() } : {}) })
+      const cache = await build({ namespace: randomNamespace(), ...(makeL1 ? { l1: makeL1() } : {}) })
       await cache.setMany([
         { key: 'a', value: 1 },
         { key: 'b', value: 'two', ttl: '1m' },
@@ -67,7 +67,7 @@ export function cacheConformance(
     })
 
     it('rejects invalid input and leaves the cache unchanged', async () => {
-      const cache = await build({ namespace: randomPrefix(), ...(makeL1 ? { l1: makeL1() } : {}) })
+      const cache = await build({ namespace: randomNamespace(), ...(makeL1 ? { l1: makeL1() } : {}) })
       await cache.set('keep', 1)
       await expect(cache.set('keep', undefined)).rejects.toBeInstanceOf(ValidationError)
       await expect(cache.set('', 1)).rejects.toBeInstanceOf(ValidationError)
@@ -83,7 +83,7 @@ export function cacheConformance(
     })
 
     it('expires entries after their TTL in every tier', async () => {
-      const cache = await build({ namespace: randomPrefix(), ...(makeL1 ? { l1: makeL1() } : {}) })
+      const cache = await build({ namespace: randomNamespace(), ...(makeL1 ? { l1: makeL1() } : {}) })
       // 500 ms, not less: on a loaded 2-core CI machine the first read can come 150 ms after the write.
       await cache.set('short', 'x', { ttl: 500 })
       expect(await cache.get('short')).toBe('x')
@@ -91,8 +91,8 @@ export function cacheConformance(
     })
 
     it('namespaces are isolated, and clear() removes only its own', async () => {
-      const a = await build({ namespace: randomPrefix(), ...(makeL1 ? { l1: makeL1() } : {}) })
-      const b = await build({ namespace: randomPrefix(), ...(makeL1 ? { l1: makeL1() } : {}) })
+      const a = await build({ namespace: randomNamespace(), ...(makeL1 ? { l1: makeL1() } : {}) })
+      const b = await build({ namespace: randomNamespace(), ...(makeL1 ? { l1: makeL1() } : {}) })
       await a.set('same', 'from a')
       await b.set('same', 'from b')
       expect(await a.get('same')).toBe('from a')
@@ -103,7 +103,7 @@ export function cacheConformance(
     })
 
     it('getOrSet runs the loader once for 1,000 concurrent callers of a cold key', async () => {
-      const cache = await build({ namespace: randomPrefix(), ...(makeL1 ? { l1: makeL1() } : {}) })
+      const cache = await build({ namespace: randomNamespace(), ...(makeL1 ? { l1: makeL1() } : {}) })
       let calls = 0
       const loader = async () => {
         calls++
@@ -118,7 +118,7 @@ export function cacheConformance(
     })
 
     it('a loader error reaches every waiter and is not cached', async () => {
-      const cache = await build({ namespace: randomPrefix(), ...(makeL1 ? { l1: makeL1() } : {}) })
+      const cache = await build({ namespace: randomNamespace(), ...(makeL1 ? { l1: makeL1() } : {}) })
       let calls = 0
       const failing = async () => {
         calls++
@@ -136,7 +136,7 @@ export function cacheConformance(
     })
 
     it('a corrupt L2 entry reads as a miss, is deleted and raises an error event', async () => {
-      const namespace = randomPrefix()
+      const namespace = randomNamespace()
       const store = await makeStore()
       const cache = await build({ namespace })
       const errors: string[] = []
@@ -152,7 +152,7 @@ export function cacheConformance(
 
     if (makeL1) {
       it('an L2 hit backfills L1 with the remaining TTL, so L1 never outlives L2', async () => {
-        const namespace = randomPrefix()
+        const namespace = randomNamespace()
         let now = Date.now()
         const writer = await build({ namespace, l1: makeL1(), now: () => now })
         await writer.set('user', { id: 1 }, { ttl: '10s' })
@@ -172,7 +172,7 @@ export function cacheConformance(
       })
 
       it('a value read from L1 equals the same value read from L2, type for type', async () => {
-        const namespace = randomPrefix()
+        const namespace = randomNamespace()
         const writer = await build({ namespace, l1: makeL1() })
         const reader = await build({ namespace, l1: makeL1() })
         const value = { when: new Date(0), n: 1.5, nested: { list: ['a', null, true] }, dropped: undefined }
@@ -184,7 +184,7 @@ export function cacheConformance(
       })
 
       it('a caller mutating a returned object cannot change what the next caller gets', async () => {
-        const cache = await build({ namespace: randomPrefix(), l1: makeL1() })
+        const cache = await build({ namespace: randomNamespace(), l1: makeL1() })
         const original = { list: [1, 2], inner: { a: 1 } }
         await cache.set('obj', original)
         original.list.push(3)

@@ -19,6 +19,11 @@ export function randomPrefix(): string {
   return `conf:${Date.now().toString(36)}:${Math.random().toString(36).slice(2, 10)}:`
 }
 
+/** A fresh cache namespace per test (no `:`, which a namespace must not hold). */
+export function randomNamespace(): string {
+  return `conf-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+}
+
 /** Polls `check` until it holds, failing after `timeoutMs`. */
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs

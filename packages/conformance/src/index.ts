@@ -1,6 +1,14 @@
 export { type CacheConformanceOptions, cacheConformance } from './cache-conformance'
 export { compressorConformance, noiseBytes, proseBytes, sameBytes } from './compressor-conformance'
-export { bytes, type CountedMethod, countingStore, randomPrefix, text, waitFor } from './helpers'
+export {
+  bytes,
+  type CountedMethod,
+  countingStore,
+  randomNamespace,
+  randomPrefix,
+  text,
+  waitFor,
+} from './helpers'
 export { JSON_SERIALIZER_EXPECTATIONS } from './json-expectations'
 export {
   type SerializerConformanceOptions,

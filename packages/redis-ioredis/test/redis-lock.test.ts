@@ -277,7 +277,7 @@ describe('getOrSet across two caches with redisLock', () => {
         return woken
       })
     }
-    const namespace = `${prefix}:${name}`
+    const namespace = `${prefix}-${name}`
     const holder = await createCache({ store: redisStore({ url: URL }), lock: holderLock, namespace })
     const waiter = await createCache({ store: waiterStore, lock: waiterLock, namespace, lockWait: '10s' })
     cleanups.push(async () => {
@@ -308,7 +308,7 @@ describe('getOrSet across two caches with redisLock', () => {
     const t = await twoCaches('cache-wake')
     const first = t.holder.getOrSet('k', t.loader)
     // The holder is in its loader (the gate is shut) before the waiter asks.
-    await waitFor(async () => (await raw.exists(`${prefix}:cache-wake:k:lock`)) === 1, 'the lock')
+    await waitFor(async () => (await raw.exists(`${prefix}-cache-wake:k:lock`)) === 1, 'the lock')
     t.openOnLongWait()
     const second = t.waiter.getOrSet('k', t.loader)
     expect(await first).toEqual({ v: 'cache-wake' })
@@ -324,7 +324,7 @@ describe('getOrSet across two caches with redisLock', () => {
   test('a holder that does not announce its release: the waiter still finds the value by polling', async () => {
     const t = await twoCaches('cache-poll', { wakeOnRelease: false })
     const first = t.holder.getOrSet('k', t.loader)
-    await waitFor(async () => (await raw.exists(`${prefix}:cache-poll:k:lock`)) === 1, 'the lock')
+    await waitFor(async () => (await raw.exists(`${prefix}-cache-poll:k:lock`)) === 1, 'the lock')
     t.openOnLongWait()
     const second = t.waiter.getOrSet('k', t.loader)
     expect(await Promise.all([first, second])).toEqual([{ v: 'cache-poll' }, { v: 'cache-poll' }])

@@ -7,5 +7,8 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
   }
 }
 
-/** A prefix unique to this test run, so suites sharing the Redis at 6379 never touch each other's keys. */
-export const uniquePrefix = (name: string) => `rr-test:${name}:${process.pid}:${Date.now().toString(36)}`
+/**
+ * A prefix unique to this test run, so suites sharing the Redis at 6379 never touch each other's keys.
+ * Also used as a cache namespace, so it holds no `:`.
+ */
+export const uniquePrefix = (name: string) => `rr-test-${name}-${process.pid}-${Date.now().toString(36)}`
