@@ -1,4 +1,4 @@
-import type { L1Entry, L1Tier } from '@cache/core'
+import { type L1Entry, type L1Tier, ValidationError } from '@cache/core'
 import { L1_DEFAULTS } from './defaults'
 import { EntryLru } from './entry-lru'
 import { FrequencySketch, hashKey } from './frequency-sketch'
@@ -49,9 +49,16 @@ export class MemoryL1 implements L1Tier {
   }
 
   set(key: string, entry: L1Entry, ttlMs?: number): void {
+    // NaN would never pass its deadline: the entry would outlive every TTL.
+    if (ttlMs !== undefined && (typeof ttlMs !== 'number' || Number.isNaN(ttlMs))) {
+      throw new ValidationError(
+        `memoryL1.set("${key}") ttlMs must be a number of milliseconds, got ${String(ttlMs)}`,
+        'INVALID_TTL',
+      )
+    }
     // Admitted just before (the cache asks first): take it without counting the request twice. The size
     // is checked again: an admission left over from a failed write must not let an oversized entry in.
-    if ((this.#admitted !== key || entry.size > this.maxBytes) && !this.admits(key, entry.size)) return
+    if ((this.#admitted !== key || !(entry.size <= this.maxBytes)) && !this.admits(key, entry.size)) return
     this.#admitted = undefined
     this.#lru.set(key, entry, ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs)))
   }
@@ -63,8 +70,9 @@ export class MemoryL1 implements L1Tier {
    * of `key`.
    */
   admits(key: string, size: number): boolean {
-    // An entry above maxBytes would evict everything else; drop any older copy so it cannot be served.
-    if (size > this.maxBytes) {
+    // An entry above maxBytes would evict everything else, and a NaN size would turn the byte count into
+    // NaN for good (no bound again); drop any older copy so it cannot be served.
+    if (!(size <= this.maxBytes)) {
       this.#lru.delete(key)
       return false
     }

@@ -3,6 +3,14 @@ import { LRUCache } from 'lru-cache'
 import { STORE_DEFAULTS } from './defaults'
 import { type MemoryBounds, resolveBounds } from './options'
 
+/**
+ * lru-cache allocates its index for `max` entries up front (about 52 bytes each, ~870 MB here); past it
+ * a bigger `maxItems` throws a RangeError or runs the process out of memory at construction.
+ */
+const MAX_ITEMS = 2 ** 24
+
+const performanceNow = () => performance.now()
+
 interface StoredValue {
   value: Uint8Array
   expiresAt: number
@@ -17,9 +25,13 @@ export class MemoryStore implements Store {
   readonly #now: () => number
 
   constructor(options: MemoryBounds = {}) {
-    const { maxItems, maxBytes, now } = resolveBounds('memoryStore', options, STORE_DEFAULTS)
+    const { maxItems, maxBytes, now } = resolveBounds('memoryStore', options, STORE_DEFAULTS, {
+      maxItems: MAX_ITEMS,
+      maxItemsWhy: ' (its index is allocated up front)',
+    })
     this.maxBytes = maxBytes
-    this.#now = now ?? Date.now
+    // Monotonic, as lru-cache's own clock: a wall clock stepped forward must not expire everything.
+    this.#now = now ?? performanceNow
     this.#lru = new LRUCache<string, StoredValue>({
       max: maxItems,
       maxSize: maxBytes,
@@ -53,7 +65,7 @@ export class MemoryStore implements Store {
   }
 
   async setMany(entries: readonly StoreEntry[]): Promise<void> {
-    for (const entry of entries) this.#checkSize(entry.key, entry.value)
+    for (const entry of entries) this.#check(entry)
     for (const entry of entries) this.#write(entry)
   }
 
@@ -68,13 +80,19 @@ export class MemoryStore implements Store {
   }
 
   async clear(prefix: string): Promise<void> {
+    checkPrefix(prefix)
     for (const key of [...this.#lru.keys()]) if (key.startsWith(prefix)) this.#lru.delete(key)
   }
 
   async *keys(prefix: string): AsyncIterable<string> {
-    for (const key of this.#lru.keys()) {
-      // peek() and no delete: keys() must not reorder or shrink the list it is iterating.
-      if (key.startsWith(prefix) && (this.#lru.peek(key)?.expiresAt ?? 0) > this.#now()) yield key
+    checkPrefix(prefix)
+    // A snapshot of the matching keys: a caller that reads (get moves a key to the front) or deletes
+    // while it iterates would otherwise send lru-cache's live list walk back over keys it already gave.
+    const matching: string[] = []
+    for (const key of this.#lru.keys()) if (key.startsWith(prefix)) matching.push(key)
+    for (const key of matching) {
+      // peek(): listing must not reorder; a key deleted or expired since the snapshot is skipped.
+      if ((this.#lru.peek(key)?.expiresAt ?? 0) > this.#now()) yield key
     }
   }
 
@@ -84,7 +102,7 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {}
 
-  #checkSize(key: string, value: Uint8Array): void {
+  #check({ key, value, ttlMs }: StoreEntry): void {
     if (!(value instanceof Uint8Array)) {
       throw new ValidationError(`memoryStore.set("${key}") expects a Uint8Array`, 'INVALID_VALUE')
     }
@@ -94,16 +112,32 @@ export class MemoryStore implements Store {
         'ENTRY_TOO_LARGE',
       )
     }
+    // NaN (or a Duration string) would never compare as expired: the entry would live forever.
+    if (ttlMs !== undefined && (typeof ttlMs !== 'number' || Number.isNaN(ttlMs))) {
+      throw new ValidationError(
+        `memoryStore.set("${key}") ttlMs must be a number of milliseconds, got ${String(ttlMs)}`,
+        'INVALID_TTL',
+      )
+    }
   }
 
-  #write({ key, value, ttlMs }: StoreEntry): void {
-    this.#checkSize(key, value)
+  #write(entry: StoreEntry): void {
+    this.#check(entry)
+    const { key, value, ttlMs } = entry
     const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : this.#now() + ttlMs
     this.#lru.set(
       key,
-      { value: value.slice(), expiresAt },
+      // Not value.slice(): on a Node Buffer that is a view sharing the caller's memory, not a copy.
+      { value: new Uint8Array(value), expiresAt },
       ttlMs === undefined ? {} : { ttl: Math.max(1, Math.ceil(ttlMs)) + 1 },
     )
+  }
+}
+
+/** `startsWith(undefined)` matches the text "undefined": a missing prefix must fail, not clear those keys. */
+function checkPrefix(prefix: string): void {
+  if (typeof prefix !== 'string') {
+    throw new ValidationError(`memoryStore expects a string prefix, got ${typeof prefix}`, 'INVALID_KEY')
   }
 }
 

@@ -10,14 +10,29 @@ export interface MemoryBounds {
   now?: () => number
 }
 
-/** Validates the bounds, naming the bad option. */
+const BOUNDS: readonly string[] = ['maxItems', 'maxBytes', 'now']
+
+/**
+ * Validates the bounds, naming the bad option. An option this factory does not know is refused: a
+ * misspelt or foreign one (`max`, `ttl`) would otherwise leave the default bound in place silently.
+ */
 export function resolveBounds(
   factory: string,
   options: MemoryBounds,
   defaults: { maxItems: number; maxBytes: number },
+  limits: { known?: readonly string[]; maxItems?: number; maxItemsWhy?: string } = {},
 ): { maxItems: number; maxBytes: number; now?: () => number } {
   if (typeof options !== 'object' || options === null) {
     throw new ValidationError(`${factory} expects an options object`, 'INVALID_OPTION')
+  }
+  const known = limits.known ?? BOUNDS
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name) && (options as Record<string, unknown>)[name] !== undefined) {
+      throw new ValidationError(
+        `${factory} has no option "${name}"; expected one of: ${known.join(', ')}`,
+        'INVALID_OPTION',
+      )
+    }
   }
   const check = (name: 'maxItems' | 'maxBytes') => {
     const value = options[name] ?? defaults[name]
@@ -28,6 +43,13 @@ export function resolveBounds(
       )
     }
     return value
+  }
+  const maxItemsLimit = limits.maxItems ?? Number.POSITIVE_INFINITY
+  if (check('maxItems') > maxItemsLimit) {
+    throw new ValidationError(
+      `${factory} option maxItems must be at most ${maxItemsLimit}${limits.maxItemsWhy ?? ''}, got ${String(options.maxItems)}`,
+      'INVALID_OPTION',
+    )
   }
   if (options.now !== undefined && typeof options.now !== 'function') {
     throw new ValidationError(`${factory} option now must be a function`, 'INVALID_OPTION')
@@ -56,7 +78,7 @@ export function resolveL1Options(
   options: L1Options,
   defaults: { maxItems: number; maxBytes: number; admission: 'lru' | 'tinylfu' },
 ): { maxItems: number; maxBytes: number; now?: () => number; admission: 'lru' | 'tinylfu' } {
-  const bounds = resolveBounds('memoryL1', options, defaults)
+  const bounds = resolveBounds('memoryL1', options, defaults, { known: [...BOUNDS, 'admission'] })
   const admission = options.admission ?? defaults.admission
   if (!ADMISSIONS.includes(admission)) {
     throw new ValidationError(
