@@ -10,7 +10,7 @@ import {
   type Serializer,
   ValidationError,
 } from '../src/index'
-import { deferred } from './helpers/ai'
+import { deferred } from './helpers/deferred'
 import { mapL1, mapStore } from './helpers/stores'
 
 const keys = new CacheKeyGenerator()

@@ -1,62 +1,9 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createCache, type Store, ValidationError } from '../src/index'
+import { createCache, ValidationError } from '../src/index'
 import { DeadlineQueue } from '../src/resilience/deadline-queue'
-import { deferred } from './helpers/deferred'
-import { chaosStore, mapL1, mapStore } from './helpers/stores'
-
-const clock = (start = 1_700_000_000_000) => {
-  const c = { now: start, fn: () => c.now }
-  return c
-}
-
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/**
- * A store whose replies are delivered in FIFO order only when the test says so (as one Redis
- * connection would): each command is executed on the data when it is sent, its reply is held.
- */
-function _orderedStore(inner: ReturnType<typeof mapStore>) {
-  const replies: (() => void)[] = []
-  let holding = false
-  const hold =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    (...args: A): Promise<R> => {
-      const result = fn(...args)
-      if (!holding) return result
-      return new Promise<R>((resolve, reject) => {
-        replies.push(() => result.then(resolve, reject))
-      })
-    }
-  const store: Store = {
-    ...inner,
-    name: 'ordered',
-    get: hold(inner.get.bind(inner)),
-    getMany: hold(inner.getMany.bind(inner)),
-    set: hold(inner.set.bind(inner)),
-    setMany: hold(inner.setMany.bind(inner)),
-    delete: hold(inner.delete.bind(inner)),
-    deleteMany: hold(inner.deleteMany.bind(inner)),
-  }
-  return {
-    store,
-    hold: () => {
-      holding = true
-    },
-    /** Delivers the oldest held reply and lets its continuations run. */
-    async deliverNext() {
-      replies.shift()?.()
-      for (let i = 0; i < 20; i++) await Promise.resolve()
-    },
-    get held() {
-      return replies.length
-    },
-    release() {
-      holding = false
-    },
-  }
-}
+import { deferred, flush, sleep } from './helpers/deferred'
+import { chaosCache, manualClock, mapL1, mapStore } from './helpers/stores'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -64,11 +11,7 @@ afterEach(() => {
 
 describe('circuit breaker', () => {
   it('the circuit opens, probes after recovery and closes again; pending writes replay newest-wins', async () => {
-    const inner = mapStore()
-    const store = chaosStore(inner)
-    const cache = await createCache({
-      store,
-      l1: mapL1(),
+    const { cache, store, inner } = await chaosCache({
       namespace: 'cb',
       commandTimeout: 50,
       circuitBreaker: { failureThreshold: 1, recovery: 60 },
@@ -184,7 +127,7 @@ describe('single flight and errors', () => {
 
 describe('TTL and grace', () => {
   it('getOrSetMany backfills L1 from L2 with the remaining TTL, not a fresh one', async () => {
-    const c = clock()
+    const c = manualClock()
     const store = mapStore(c.fn)
     const writer = await createCache({ store, namespace: 'rt', now: c.fn })
     await writer.set('a', 'A', { ttl: '10s' })
@@ -205,7 +148,7 @@ describe('TTL and grace', () => {
   })
 
   it('getOrSet backfills L1 from L2 with the remaining TTL; null is a cached value, undefined is not', async () => {
-    const c = clock()
+    const c = manualClock()
     const store = mapStore(c.fn)
     const writer = await createCache({ store, namespace: 'rt2', now: c.fn })
     await writer.set('a', { v: 1 }, { ttl: '10s' })
@@ -227,7 +170,7 @@ describe('TTL and grace', () => {
   })
 
   it('stale is served within grace when the loader fails, and not past grace', async () => {
-    const c = clock()
+    const c = manualClock()
     const store = mapStore(c.fn)
     const cache = await createCache({ store, l1: mapL1(), namespace: 'gr', now: c.fn })
     cache.on('error', () => {})
@@ -279,7 +222,7 @@ describe('getOrSetMany positions (property)', () => {
             gates.push(() => gate.resolve(`flight:${k}`))
             expected.set(k, `flight:${k}`)
           }
-          await tick()
+          await flush()
           const loaded: string[][] = []
           const batch = cache.getOrSetMany(keys, (missing) => {
             loaded.push(missing)
@@ -347,7 +290,7 @@ describe('concurrent batches (property)', () => {
                 }),
           )
           const settled = Promise.allSettled(calls)
-          await tick()
+          await flush()
           for (const g of gates) g()
           const outcomes = await settled
           for (const [k, n] of loads) expect(n, k).toBe(1)
@@ -400,8 +343,7 @@ describe('deadline queue', () => {
   })
 
   it('a stalled L2 command times out with an InfrastructureError TIMEOUT and the caller is not hung', async () => {
-    const store = chaosStore(mapStore())
-    const cache = await createCache({ store, l1: mapL1(), namespace: 'to', commandTimeout: 30 })
+    const { cache, store } = await chaosCache({ namespace: 'to', commandTimeout: 30 })
     const errors: string[] = []
     cache.on('error', (e) => errors.push((e.error as { code?: string }).code ?? '?'))
     store.mode = 'stall'

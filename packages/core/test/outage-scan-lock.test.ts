@@ -8,27 +8,8 @@ import {
   type Release,
   ValidationError,
 } from '../src/index'
-import { chaosStore, mapL1, mapStore } from './helpers/stores'
-
-const clock = (start = 1_700_000_000_000) => {
-  const c = { now: start, fn: () => c.now }
-  return c
-}
-
-const flush = () => new Promise((resolve) => setTimeout(resolve, 0))
-
-/** Polls until `done()` holds or about a second has passed. */
-async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
-}
-
-function deferred<T>() {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((res) => {
-    resolve = res
-  })
-  return { promise, resolve }
-}
+import { deferred, flush, until } from './helpers/deferred'
+import { chaosCache, chaosStore, manualClock, mapL1, mapStore } from './helpers/stores'
 
 /** An in-process bus: every subscriber gets every message, as over Redis pub/sub. */
 function memoryBus(): Bus {
@@ -54,12 +35,8 @@ const failingScan = async function* (): AsyncGenerator<string> {
 
 describe('key scans and the circuit breaker', () => {
   const halfOpenCache = async (namespace: string) => {
-    const c = clock()
-    const inner = mapStore(c.fn)
-    const store = chaosStore(inner)
-    const cache = await createCache({
-      store,
-      l1: mapL1(),
+    const c = manualClock()
+    const { cache, store, inner } = await chaosCache({
       namespace,
       now: c.fn,
       // The guard's own probe runs on a real timer a minute away: only the scan can close the circuit.
@@ -99,10 +76,7 @@ describe('key scans and the circuit breaker', () => {
   })
 
   it('keys() with the circuit open skips L2, reports CIRCUIT_OPEN and still lists L1 keys', async () => {
-    const store = chaosStore(mapStore())
-    const cache = await createCache({
-      store,
-      l1: mapL1(),
+    const { cache, store } = await chaosCache({
       namespace: 'open-keys',
       circuitBreaker: { failureThreshold: 1, recovery: '1m' },
     })
@@ -121,7 +95,7 @@ describe('key scans and the circuit breaker', () => {
 
 describe('deleteByTag', () => {
   it('removes an L1 entry past expiry but within grace, so fail-safe cannot serve it afterwards', async () => {
-    const c = clock()
+    const c = manualClock()
     const cache = await createCache({ l1: mapL1(), namespace: 'tag-grace', now: c.fn })
     cache.on('error', () => {})
     await cache.set('a', 'tagged', { ttl: '1s', grace: '1h', tags: ['t'] })
@@ -155,10 +129,8 @@ describe('deleteByTag', () => {
   })
 
   it('rejects when the L2 scan fails, and other instances still drop their tagged copies', async () => {
-    const inner = mapStore()
-    const store = chaosStore(inner)
     const bus = memoryBus()
-    const cache = await createCache({ store, l1: mapL1(), bus, namespace: 'tag-scan' })
+    const { cache, store, inner } = await chaosCache({ bus, namespace: 'tag-scan' })
     const other = await createCache({ store: inner, l1: mapL1(), bus, namespace: 'tag-scan' })
     cache.on('error', () => {})
     await other.set('a', 'tagged', { tags: ['t'] })
@@ -175,10 +147,7 @@ describe('deleteByTag', () => {
   })
 
   it('rejects with CIRCUIT_OPEN while the circuit is open', async () => {
-    const store = chaosStore(mapStore())
-    const cache = await createCache({
-      store,
-      l1: mapL1(),
+    const { cache, store } = await chaosCache({
       namespace: 'tag-open',
       circuitBreaker: { failureThreshold: 1, recovery: '1m' },
     })
@@ -194,10 +163,8 @@ describe('deleteByTag', () => {
 
 describe('replay after an outage', () => {
   it('a pending write that expired during the outage deletes the older L2 entry', async () => {
-    const c = clock()
-    const inner = mapStore(c.fn)
-    const store = chaosStore(inner)
-    const cache = await createCache({ store, l1: mapL1(), namespace: 'exp', now: c.fn })
+    const c = manualClock()
+    const { cache, store, inner } = await chaosCache({ namespace: 'exp', now: c.fn })
     cache.on('error', () => {})
     await cache.set('k', 'v1', { ttl: '1h' })
     store.mode = 'fail'
@@ -212,10 +179,8 @@ describe('replay after an outage', () => {
   })
 
   it('an expired pending write leaves a newer L2 entry alone', async () => {
-    const c = clock()
-    const inner = mapStore(c.fn)
-    const store = chaosStore(inner)
-    const cache = await createCache({ store, l1: mapL1(), namespace: 'exp-new', now: c.fn })
+    const c = manualClock()
+    const { cache, store, inner } = await chaosCache({ namespace: 'exp-new', now: c.fn })
     cache.on('error', () => {})
     store.mode = 'fail'
     await cache.set('k', 'mine', { ttl: '1s' })
@@ -230,9 +195,7 @@ describe('replay after an outage', () => {
   })
 
   it('clear() while L2 fails resolves, is kept as a pending write, and is replayed before later writes', async () => {
-    const inner = mapStore()
-    const store = chaosStore(inner)
-    const cache = await createCache({ store, l1: mapL1(), namespace: 'clr-out' })
+    const { cache, store, inner } = await chaosCache({ namespace: 'clr-out' })
     cache.on('error', () => {})
     await cache.set('old', 'before-clear')
     store.mode = 'fail'
@@ -250,12 +213,8 @@ describe('replay after an outage', () => {
   })
 
   it('a replayed clear also drops L1 copies of cleared entries read from L2 before the replay', async () => {
-    const inner = mapStore()
-    const store = chaosStore(inner)
     // A high threshold keeps the circuit closed, so reads reach L2 before the clear is replayed.
-    const cache = await createCache({
-      store,
-      l1: mapL1(),
+    const { cache, store } = await chaosCache({
       namespace: 'clr-l1',
       circuitBreaker: { failureThreshold: 100 },
     })
@@ -274,7 +233,7 @@ describe('replay after an outage', () => {
 
 describe('getOrSet option checks', () => {
   it('rejects an invalid grace with a ValidationError before running the loader, even with a stale value', async () => {
-    const c = clock()
+    const c = manualClock()
     const cache = await createCache({ l1: mapL1(), namespace: 'grace-bad', now: c.fn })
     await cache.set('k', 'stale', { ttl: '1s', grace: '1h' })
     c.now += 2_000

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createCache } from '../src/index'
-import { chaosStore, mapL1, mapStore } from './helpers/stores'
-
-const clock = (start = 1_700_000_000_000) => {
-  const c = { now: start, fn: () => c.now }
-  return c
-}
-
-const flush = () => new Promise((resolve) => setTimeout(resolve, 0))
+import { flush } from './helpers/deferred'
+import { chaosCache, manualClock, mapL1, mapStore } from './helpers/stores'
 
 describe('writes made while L2 fails', () => {
   it('a successful write is not counted as failed or pending', async () => {
@@ -18,10 +12,8 @@ describe('writes made while L2 fails', () => {
   })
 
   it('are replayed with their remaining TTL once L2 answers, even if the circuit never opened', async () => {
-    const c = clock()
-    const inner = mapStore(c.fn)
-    const store = chaosStore(inner)
-    const cache = await createCache({ store, l1: mapL1(), namespace: 'rp', now: c.fn })
+    const c = manualClock()
+    const { cache, store, inner } = await chaosCache({ namespace: 'rp', now: c.fn })
     store.mode = 'fail'
     await cache.set('a', 'during', { ttl: 10_000 })
     await cache.delete('gone')
@@ -42,10 +34,8 @@ describe('writes made while L2 fails', () => {
   })
 
   it('never overwrite an entry another instance wrote later (newest wins)', async () => {
-    const c = clock()
-    const inner = mapStore(c.fn)
-    const store = chaosStore(inner)
-    const cache = await createCache({ store, l1: mapL1(), namespace: 'nw', now: c.fn })
+    const c = manualClock()
+    const { cache, store, inner } = await chaosCache({ namespace: 'nw', now: c.fn })
     const other = await createCache({ store: inner, namespace: 'nw', now: c.fn })
     store.mode = 'fail'
     await cache.set('k', 'old')
@@ -60,8 +50,7 @@ describe('writes made while L2 fails', () => {
   })
 
   it('keep only the newest write per key and count the ones dropped past maxPendingWrites', async () => {
-    const store = chaosStore(mapStore())
-    const cache = await createCache({ store, l1: mapL1(), namespace: 'cap', maxPendingWrites: 2 })
+    const { cache, store } = await chaosCache({ namespace: 'cap', maxPendingWrites: 2 })
     store.mode = 'fail'
     await cache.set('a', 1)
     await cache.set('a', 2)
@@ -72,11 +61,7 @@ describe('writes made while L2 fails', () => {
   })
 
   it('with nothing reaching L2, the cache probes by itself after recovery, closes the circuit and replays', async () => {
-    const inner = mapStore()
-    const store = chaosStore(inner)
-    const cache = await createCache({
-      store,
-      l1: mapL1(),
+    const { cache, store, inner } = await chaosCache({
       namespace: 'probe',
       circuitBreaker: { failureThreshold: 1, recovery: 30 },
     })
@@ -94,9 +79,7 @@ describe('writes made while L2 fails', () => {
   })
 
   it('a failure too small to open the circuit is retried in the background, without any traffic', async () => {
-    const inner = mapStore()
-    const store = chaosStore(inner)
-    const cache = await createCache({ store, l1: mapL1(), namespace: 'retry' })
+    const { cache, store, inner } = await chaosCache({ namespace: 'retry' })
     store.mode = 'fail'
     await cache.set('a', 1)
     expect(cache.stats()).toMatchObject({ circuit: 'closed', pendingWrites: 1 })
@@ -110,9 +93,7 @@ describe('writes made while L2 fails', () => {
   })
 
   it('clear() drops pending writes, so a later recovery cannot bring cleared entries back', async () => {
-    const inner = mapStore()
-    const store = chaosStore(inner)
-    const cache = await createCache({ store, l1: mapL1(), namespace: 'clr' })
+    const { cache, store, inner } = await chaosCache({ namespace: 'clr' })
     store.mode = 'fail'
     await cache.set('a', 1)
     store.mode = 'ok'

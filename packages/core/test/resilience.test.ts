@@ -1,13 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { CircuitBreaker, createCache, InfrastructureError } from '../src/index'
-import { chaosStore, mapL1, mapStore } from './helpers/stores'
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Waits (up to 2 s) for a condition that background work makes true. */
-async function waitForState(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await sleep(10)
-}
+import { sleep, until } from './helpers/deferred'
+import { chaosCache, chaosStore, mapL1, mapStore } from './helpers/stores'
 
 describe('circuit breaker', () => {
   it('opens after the threshold, lets one probe through half-open, and closes on success', () => {
@@ -74,8 +68,7 @@ describe('circuit breaker', () => {
 
 describe('an L2 that fails or stalls', () => {
   it('never makes a call wait much longer than the command timeout', async () => {
-    const store = chaosStore(mapStore())
-    const cache = await createCache({ store, l1: mapL1(), commandTimeout: 50, namespace: 'stall' })
+    const { cache, store } = await chaosCache({ commandTimeout: 50, namespace: 'stall' })
     await cache.set('k', 'v')
     store.mode = 'stall'
     const started = performance.now()
@@ -87,11 +80,8 @@ describe('an L2 that fails or stalls', () => {
   })
 
   it('opens the circuit after repeated failures, serves L1, and recovers by itself', async () => {
-    const store = chaosStore(mapStore())
     const states: string[] = []
-    const cache = await createCache({
-      store,
-      l1: mapL1(),
+    const { cache, store } = await chaosCache({
       namespace: 'cb',
       circuitBreaker: { failureThreshold: 3, recovery: 100 },
     })
@@ -116,10 +106,7 @@ describe('an L2 that fails or stalls', () => {
   it('while L2 stays down, the background probe starts every recovery window', async () => {
     vi.useFakeTimers()
     try {
-      const store = chaosStore(mapStore())
-      const cache = await createCache({
-        store,
-        l1: mapL1(),
+      const { cache, store } = await chaosCache({
         namespace: 'cadence',
         commandTimeout: 300,
         circuitBreaker: { failureThreshold: 1, recovery: 1_000 },
@@ -166,18 +153,14 @@ describe('an L2 that fails or stalls', () => {
     expect(cache.stats().circuit).toBe('open')
     store.mode = 'ok'
     for (const listener of listeners) listener()
-    await waitForState(() => cache.stats().circuit === 'closed')
+    await until(() => cache.stats().circuit === 'closed', 2_000)
     expect(cache.stats().circuit).toBe('closed')
     await cache.close()
     expect(listeners.size).toBe(0)
   })
 
   it('replays writes made during an outage once L2 is back, newest wins', async () => {
-    const inner = mapStore()
-    const store = chaosStore(inner)
-    const cache = await createCache({
-      store,
-      l1: mapL1(),
+    const { cache, store, inner } = await chaosCache({
       namespace: 'replay',
       circuitBreaker: { failureThreshold: 1, recovery: 50 },
     })
@@ -224,7 +207,7 @@ describe('an L2 that fails or stalls', () => {
     store.mode = 'ok'
     await sleep(50)
     await cache.get('trigger')
-    await waitForState(() => cache.stats().pendingWrites === 0)
+    await until(() => cache.stats().pendingWrites === 0, 2_000)
     expect(written).toHaveLength(1)
     expect(written[0]!.byteLength).toBe(written[0]!.buffer.byteLength)
     expect(await cache.get('a')).toEqual({ text: 'short enough for the shared block' })
@@ -232,8 +215,7 @@ describe('an L2 that fails or stalls', () => {
   })
 
   it('bounds pending writes and counts the dropped ones', async () => {
-    const store = chaosStore(mapStore())
-    const cache = await createCache({ store, l1: mapL1(), maxPendingWrites: 2, commandTimeout: 20 })
+    const { cache, store } = await chaosCache({ maxPendingWrites: 2, commandTimeout: 20 })
     store.mode = 'fail'
     for (const k of ['a', 'b', 'c', 'd']) await cache.set(k, k)
     expect(cache.stats().pendingWrites).toBe(2)

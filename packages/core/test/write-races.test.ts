@@ -7,70 +7,16 @@ import {
   createCodec,
   type InvalidationMessage,
   type Serializer,
-  type Store,
   ValidationError,
 } from '../src/index'
-import { deferred } from './helpers/deferred'
-import { mapL1, mapStore } from './helpers/stores'
+import { deferred, flush, settle } from './helpers/deferred'
+import { heldStore, manualClock, mapL1, mapStore } from './helpers/stores'
 
 /** Serializes a Map of numbers: a value L1 cannot freeze, so it keeps the bytes. */
 const mapSerializer: Serializer = {
   id: 'test-map',
   serialize: (value) => new TextEncoder().encode(JSON.stringify([...(value as Map<string, number>)])),
   deserialize: (bytes) => new Map(JSON.parse(new TextDecoder().decode(bytes)) as [string, number][]),
-}
-
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
-const settle = async () => {
-  for (let i = 0; i < 30; i++) await Promise.resolve()
-}
-
-/**
- * A store that runs each command on the data when it is sent and holds its reply until the test delivers
- * it, in any order (as separate connections, or a pool, could answer).
- */
-function heldStore(inner: ReturnType<typeof mapStore>, { runOnDelivery = false } = {}) {
-  const replies: (() => void)[] = []
-  let holding = false
-  const hold =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    (...args: A): Promise<R> => {
-      if (!holding) return fn(...args)
-      // Run now (the server got it) or on delivery (the server runs it only then, in delivery order).
-      const result = runOnDelivery ? undefined : fn(...args)
-      return new Promise<R>((resolve, reject) => {
-        replies.push(() => (result ?? fn(...args)).then(resolve, reject))
-      })
-    }
-  const store: Store = {
-    ...inner,
-    name: 'held',
-    get: hold(inner.get.bind(inner)),
-    getMany: hold(inner.getMany.bind(inner)),
-    set: hold(inner.set.bind(inner)),
-    setMany: hold(inner.setMany.bind(inner)),
-    delete: hold(inner.delete.bind(inner)),
-    deleteMany: hold(inner.deleteMany.bind(inner)),
-    clear: hold(inner.clear.bind(inner)),
-  }
-  return {
-    store,
-    hold() {
-      holding = true
-    },
-    get held() {
-      return replies.length
-    },
-    /** Delivers the held reply at `index` (0 = oldest still held). */
-    async deliver(index = 0) {
-      replies.splice(index, 1)[0]?.()
-      await settle()
-    },
-    async release() {
-      holding = false
-      while (replies.length > 0) await this.deliver(0)
-    },
-  }
 }
 
 /** Two buses joined to each other, in memory. */
@@ -90,14 +36,29 @@ function busPair(): [Bus, Bus] {
 }
 
 describe('writes racing reads and loads', () => {
-  it('delete() racing an earlier L2 read leaves no copy in L1', async () => {
-    const data = mapStore()
-    const held = heldStore(data)
+  /** A cache over a held store, with `k` = `value` in L2 only (not in L1), and every reply held from now on. */
+  async function racing(namespace: string, value: string, options?: { runOnDelivery?: boolean }) {
+    const held = heldStore(mapStore(), options)
     const l1 = mapL1()
-    const cache = await createCache({ store: held.store, l1, namespace: 'wr1' })
-    await cache.set('k', 'v1')
+    const cache = await createCache({ store: held.store, l1, namespace })
+    await cache.set('k', value)
     l1.delete('k')
     held.hold()
+    return { held, l1, cache }
+  }
+
+  /** A cache (L1 over a Map store) whose getOrSet('k') load has begun and waits for `gate`. */
+  async function loadInFlight(namespace: string) {
+    const store = mapStore()
+    const cache = await createCache({ store, l1: mapL1(), namespace })
+    const gate = deferred<string>()
+    const loading = cache.getOrSet('k', () => gate.promise)
+    await flush()
+    return { store, cache, gate, loading }
+  }
+
+  it('delete() racing an earlier L2 read leaves no copy in L1', async () => {
+    const { held, l1, cache } = await racing('wr1', 'v1')
     const reading = cache.get('k')
     const deleting = cache.delete('k')
     await held.deliver(0) // the GET, answered with v1 (read before the delete)
@@ -111,12 +72,7 @@ describe('writes racing reads and loads', () => {
   })
 
   it('delete() whose L2 reply comes first still wins over an earlier read answered later', async () => {
-    const held = heldStore(mapStore())
-    const l1 = mapL1()
-    const cache = await createCache({ store: held.store, l1, namespace: 'wr2' })
-    await cache.set('k', 'v1')
-    l1.delete('k')
-    held.hold()
+    const { held, cache } = await racing('wr2', 'v1')
     const reading = cache.get('k')
     const deleting = cache.delete('k')
     await held.deliver(1) // the DEL first
@@ -128,12 +84,7 @@ describe('writes racing reads and loads', () => {
   })
 
   it('delete() run by L2 after a read sent later still leaves no copy in L1', async () => {
-    const held = heldStore(mapStore(), { runOnDelivery: true })
-    const l1 = mapL1()
-    const cache = await createCache({ store: held.store, l1, namespace: 'wr2b' })
-    await cache.set('k', 'v1')
-    l1.delete('k')
-    held.hold()
+    const { held, cache } = await racing('wr2b', 'v1', { runOnDelivery: true })
     const deleting = cache.delete('k')
     const reading = cache.get('k') // sent after the DEL, but run first
     await held.deliver(1)
@@ -145,12 +96,7 @@ describe('writes racing reads and loads', () => {
   })
 
   it('set() whose L2 reply comes before an earlier read keeps the new value in L1', async () => {
-    const held = heldStore(mapStore())
-    const l1 = mapL1()
-    const cache = await createCache({ store: held.store, l1, namespace: 'wr3' })
-    await cache.set('k', 'old')
-    l1.delete('k')
-    held.hold()
+    const { held, cache } = await racing('wr3', 'old')
     const reading = cache.get('k')
     const writing = cache.set('k', 'new')
     await held.deliver(1) // the SET
@@ -185,11 +131,7 @@ describe('writes racing reads and loads', () => {
   })
 
   it('a getOrSet load that began before set() returns its value without storing it', async () => {
-    const store = mapStore()
-    const cache = await createCache({ store, l1: mapL1(), namespace: 'wr5' })
-    const gate = deferred<string>()
-    const loading = cache.getOrSet('k', () => gate.promise)
-    await tick()
+    const { store, cache, gate, loading } = await loadInFlight('wr5')
     await cache.set('k', 'new')
     gate.resolve('old')
     expect(await loading).toBe('old')
@@ -201,11 +143,7 @@ describe('writes racing reads and loads', () => {
   })
 
   it('a getOrSet load that began before delete() is not stored, in L1 or L2', async () => {
-    const store = mapStore()
-    const cache = await createCache({ store, l1: mapL1(), namespace: 'wr6' })
-    const gate = deferred<string>()
-    const loading = cache.getOrSet('k', () => gate.promise)
-    await tick()
+    const { store, cache, gate, loading } = await loadInFlight('wr6')
     expect(await cache.delete('k')).toBe(false)
     gate.resolve('old')
     expect(await loading).toBe('old')
@@ -226,11 +164,7 @@ describe('writes racing reads and loads', () => {
   })
 
   it('a getOrSet load that began before clear() is not stored', async () => {
-    const store = mapStore()
-    const cache = await createCache({ store, l1: mapL1(), namespace: 'wr8' })
-    const gate = deferred<string>()
-    const loading = cache.getOrSet('k', () => gate.promise)
-    await tick()
+    const { store, cache, gate, loading } = await loadInFlight('wr8')
     await cache.clear()
     gate.resolve('old')
     expect(await loading).toBe('old')
@@ -246,7 +180,7 @@ describe('writes racing reads and loads', () => {
     const b = await createCache({ store, l1: mapL1(), bus: busB, namespace: 'wr9' })
     const gate = deferred<string>()
     const loading = a.getOrSet('k', () => gate.promise)
-    await tick()
+    await flush()
     await b.set('k', 'new')
     await settle()
     gate.resolve('old')
@@ -263,7 +197,7 @@ describe('writes racing reads and loads', () => {
     const a = await createCache({ store, l1: mapL1(), bus: busA, namespace: 'wr10' })
     const gate = deferred<string>()
     const loading = a.getOrSet('k', () => gate.promise, { tags: ['t'] })
-    await tick()
+    await flush()
     await busB.publish({ kind: 'tags', origin: 'other', namespace: 'wr10', tags: ['t'] })
     gate.resolve('old')
     expect(await loading).toBe('old')
@@ -276,7 +210,7 @@ describe('writes racing reads and loads', () => {
     const cache = await createCache({ store, l1: mapL1(), namespace: 'wr11' })
     const gate = deferred<string[]>()
     const loading = cache.getOrSetMany(['a', 'b', 'c'], () => gate.promise)
-    await tick()
+    await flush()
     await cache.set('a', 'new-a')
     await cache.delete('b')
     gate.resolve(['old-a', 'old-b', 'c1'])
@@ -294,7 +228,7 @@ describe('writes racing reads and loads', () => {
     const cache = await createCache({ store: held.store, l1, namespace: 'wr12' })
     const gate = deferred<string>()
     const loading = cache.getOrSet('k', () => gate.promise)
-    await tick()
+    await flush()
     held.hold()
     gate.resolve('loaded')
     await settle() // the loaded value's SET is sent
@@ -455,7 +389,7 @@ describe('values shared by the callers of one read or load', () => {
     const gate = deferred<{ n: number }>()
     const first = cache.getOrSet('k', () => gate.promise)
     const second = cache.getOrSet('k', () => ({ n: -1 }))
-    await tick()
+    await flush()
     await cache.set('k', { n: 2 })
     gate.resolve({ n: 1 })
     const a = await first
@@ -467,13 +401,8 @@ describe('values shared by the callers of one read or load', () => {
 })
 
 describe('delete results count fresh entries only', () => {
-  const clock = () => {
-    const c = { now: 1_700_000_000_000, fn: () => c.now }
-    return c
-  }
-
   it('with L1 and L2, an entry kept only for grace is not counted', async () => {
-    const c = clock()
+    const c = manualClock()
     const store = mapStore(c.fn)
     const cache = await createCache({ store, l1: mapL1(), namespace: 'dc1', now: c.fn })
     await cache.set('a', 1, { ttl: '1s', grace: '1h' })
@@ -512,8 +441,8 @@ describe('delete results count fresh entries only', () => {
 
 describe('per-call grace', () => {
   it('accepts 0 and Infinity, and 0 means no fail-safe', async () => {
-    const c = { now: 1_700_000_000_000 }
-    const now = () => c.now
+    const c = manualClock()
+    const now = c.fn
     const cache = await createCache({ store: mapStore(now), l1: mapL1(), namespace: 'g1', grace: '1h', now })
     await cache.set('a', 1, { grace: 0, ttl: '1s' })
     await cache.set('i', 1, { grace: Number.POSITIVE_INFINITY, ttl: '1s' })
@@ -586,6 +515,135 @@ describe('WriteLog', () => {
         },
       ),
       { numRuns: 50 },
+    )
+  })
+
+  // Names one generation of the log holds (`GENERATION` in write-log.ts); two are kept.
+  const generation = 4096
+
+  it('counts a write made after `since`, not one made at it, and a clear likewise', () => {
+    const log = new WriteLog()
+    const at = log.touch('a')
+    expect(log.writtenSince('a', at - 1, [])).toBe(true)
+    expect(log.writtenSince('a', at, [])).toBe(false)
+    log.touchAll()
+    const cleared = writeEpoch()
+    expect(log.writtenSince('a', cleared - 1, [])).toBe(true)
+    expect(log.writtenSince('b', cleared - 1, [])).toBe(true)
+    expect(log.writtenSince('a', cleared, [])).toBe(false)
+    expect(log.writtenSince('b', cleared, [])).toBe(false)
+  })
+
+  it('finds a name rewritten after `since` while its older epoch is still in the older generation', () => {
+    const log = new WriteLog()
+    log.touch('a')
+    // `a` and 4,095 others fill the recent generation; the next write moves them to the older one.
+    for (let i = 0; i < generation; i++) log.touch(`k${i}`)
+    const since = writeEpoch()
+    expect(log.writtenSince('a', since, [])).toBe(false)
+    log.touch('a')
+    expect(log.writtenSince('a', since, [])).toBe(true)
+  })
+
+  it('keeps a clear counted once the generations after it are dropped', () => {
+    const log = new WriteLog()
+    const since = writeEpoch()
+    log.touch('a')
+    log.touchAll()
+    expect(log.writtenSince('a', since, [])).toBe(true)
+    // One generation full after the clear, then one write more: the (empty) older generation is dropped.
+    for (let i = 0; i <= generation; i++) log.touch(`k${i}`)
+    expect(log.writtenSince('a', since, [])).toBe(true)
+    for (let i = 0; i < generation; i++) log.touch(`j${i}`)
+    expect(log.writtenSince('a', since, [])).toBe(true)
+  })
+
+  it('after a clear, holds two whole generations again before it forgets anything written since', () => {
+    const log = new WriteLog()
+    for (let i = 0; i < generation - 96; i++) log.touch(`old${i}`)
+    log.touchAll()
+    const since = writeEpoch()
+    for (let i = 0; i < 2 * generation; i++) log.touch(`k${i}`)
+    expect(log.writtenSince('never-written', since, [])).toBe(false)
+    expect(log.writtenSince('k0', since, [])).toBe(true)
+  })
+
+  it('property: exact for any `since` within the last generation of writes, and never wrong towards "not written"', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 1, max: 3 * generation }),
+          fc.integer({ min: 2 * generation, max: 3 * generation }),
+        ),
+        fc.integer({ min: 0, max: 9 }),
+        fc.integer(),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 2 }),
+        fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
+        (writes, reuseTenths, seed, withTags, clearBefore, sinceNear) => {
+          // Writes come from a seeded generator, so a failure shrinks through these few numbers. Each writes a
+          // new name, or (in `reuseTenths` tenths of them) one written before.
+          let state = seed >>> 0
+          const random = () => {
+            state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0
+            return state / 4_294_967_296
+          }
+          const names = ['never-written']
+          const log = new WriteLog()
+          const keyAt = new Map<string, number>()
+          const tagAt = new Map<string, number>()
+          const keyEpochs: number[] = []
+          const tagEpochs: number[] = []
+          const before: number[] = []
+          const clears: number[] = []
+          const clearIndexes = new Set(clearBefore.map((n) => n % writes))
+          for (let i = 0; i < writes; i++) {
+            if (clearIndexes.has(i)) {
+              log.touchAll()
+              clears.push(writeEpoch())
+            }
+            before.push(writeEpoch())
+            const reuse = names.length > 1 && random() * 10 < reuseTenths
+            const name = reuse ? names[1 + Math.floor(random() * (names.length - 1))]! : `n${names.length}`
+            if (!reuse) names.push(name)
+            if (withTags && random() < 0.5) {
+              log.touchTags([name])
+              tagAt.set(name, writeEpoch())
+              tagEpochs.push(writeEpoch())
+            } else {
+              const at = log.touch(name)
+              keyAt.set(name, at)
+              keyEpochs.push(at)
+            }
+          }
+          // Whatever the log forgot was written before the last `generation` writes of its kind: from
+          // there on it must answer exactly; before, it may only answer "written" too often.
+          const windowStart = (epochs: number[]) => (epochs.length < generation ? 0 : epochs.at(-generation)!)
+          const exactFrom = Math.max(windowStart(keyEpochs), windowStart(tagEpochs))
+          const lastClear = clears.at(-1) ?? 0
+          const sinces = new Set([writeEpoch(), exactFrom, exactFrom - 1, ...clears])
+          for (const n of sinceNear) {
+            const epoch = before[n % writes]!
+            sinces.add(epoch) // just before a write
+            sinces.add(epoch + 1) // the epoch of that write itself
+          }
+          const wrong: string[] = []
+          const check = (what: string, got: boolean, want: boolean, since: number) => {
+            if (got !== want && (want || since >= exactFrom)) wrong.push(`${what} since ${since}: ${got}`)
+          }
+          for (const since of sinces) {
+            for (const name of names) {
+              const key = Math.max(keyAt.get(name) ?? 0, lastClear) > since
+              check(`key ${name}`, log.writtenSince(name, since, []), key, since)
+              if (!withTags) continue
+              const tag = Math.max(tagAt.get(name) ?? 0, lastClear) > since
+              check(`tag ${name}`, log.writtenSince('never-a-key', since, [name]), tag, since)
+            }
+          }
+          expect(wrong.slice(0, 5)).toEqual([])
+        },
+      ),
+      { numRuns: 40 },
     )
   })
 })

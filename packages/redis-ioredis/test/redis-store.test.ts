@@ -147,6 +147,15 @@ describe('helpers', () => {
 })
 
 describe('redisStore on the shared Redis', () => {
+  /** A store on the shared Redis, connected, with its ioredis client and a key prefix of its own. */
+  async function connected() {
+    const store = open({ url: REDIS_URL })
+    const client = store.client as Redis
+    const p = randomPrefix()
+    await store.ping()
+    return { store, client, p }
+  }
+
   it('uses RESP2 on the client it creates', async () => {
     const store = open({ url: REDIS_URL })
     await store.ping()
@@ -182,10 +191,7 @@ describe('redisStore on the shared Redis', () => {
   })
 
   it('sets PX from ttlMs (rounded up), and no expiry without one or for Infinity', async () => {
-    const store = open({ url: REDIS_URL })
-    const client = store.client as Redis
-    const p = randomPrefix()
-    await store.ping()
+    const { store, client, p } = await connected()
     await store.set(`${p}ttl`, text('x'), 59_999.2)
     await store.set(`${p}none`, text('x'))
     await store.set(`${p}inf`, text('x'), Number.POSITIVE_INFINITY)
@@ -198,10 +204,7 @@ describe('redisStore on the shared Redis', () => {
   })
 
   it('stores a TTL past what Redis accepts (over MAX_TTL_MS) without expiry, in set and setMany', async () => {
-    const store = open({ url: REDIS_URL })
-    const client = store.client as Redis
-    const p = randomPrefix()
-    await store.ping()
+    const { store, client, p } = await connected()
     await store.set(`${p}huge`, text('h'), 1e19)
     await store.set(`${p}max-value`, text('h'), Number.MAX_VALUE)
     await store.set(`${p}max`, text('m'), MAX_TTL_MS)
@@ -224,10 +227,7 @@ describe('redisStore on the shared Redis', () => {
   })
 
   it('expires entries with ttlMs 0, negative or -Infinity within a few ms; Infinity never expires', async () => {
-    const store = open({ url: REDIS_URL })
-    const client = store.client as Redis
-    const p = randomPrefix()
-    await store.ping()
+    const { store, client, p } = await connected()
     await store.set(`${p}zero`, text('z'), 0)
     await store.set(`${p}neg`, text('n'), -5_000)
     await store.setMany([
@@ -352,11 +352,8 @@ describe('redisStore on the shared Redis', () => {
   })
 
   it('clear() also removes keys under the prefix that are not valid UTF-8', async () => {
-    const store = open({ url: REDIS_URL })
-    const client = store.client as Redis
-    const p = randomPrefix()
+    const { store, client, p } = await connected()
     const raw = Buffer.concat([Buffer.from(p), Buffer.from([0xff, 0xfe])])
-    await store.ping()
     await client.set(raw, 'x')
     await store.set(`${p}ok`, text('y'))
     await store.clear(p)

@@ -1,11 +1,8 @@
 import { type AiCacheOptions, type CacheOptions, createAiCache, createCache } from '../../src/index'
-import { mapL1, mapStore } from './stores'
+import { manualClock, mapL1, mapStore } from './stores'
 
-/** A manual clock in epoch ms. */
-export function manualClock(start = 1_700_000_000_000) {
-  const clock = { now: start, fn: () => clock.now }
-  return clock
-}
+export { deferred, flush } from './deferred'
+export { manualClock } from './stores'
 
 /** An AI cache over L1 + a Map store sharing one manual clock; counts the store's getMany calls. */
 export async function aiSetup(ai: Partial<AiCacheOptions> = {}, cacheOptions: Partial<CacheOptions> = {}) {
@@ -25,15 +22,6 @@ export async function aiSetup(ai: Partial<AiCacheOptions> = {}, cacheOptions: Pa
     ...cacheOptions,
   })
   return { ai: createAiCache({ cache, ...ai }), cache, store, clock, calls }
-}
-
-/** A promise with its resolve function outside. */
-export function deferred<T = void>() {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((r) => {
-    resolve = r
-  })
-  return { promise, resolve }
 }
 
 /**
@@ -71,6 +59,3 @@ export function controlledStream<C>(signal: AbortSignal, log: string[] = []) {
     fail: (error: Error) => release({ error }),
   }
 }
-
-/** Waits until pending promise callbacks have run. */
-export const flush = () => new Promise<void>((resolve) => setTimeout(resolve, 0))

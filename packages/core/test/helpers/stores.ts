@@ -1,4 +1,18 @@
-import type { L1Entry, L1Tier, Store, StoreEntry } from '../../src/index'
+import {
+  type CacheOptions,
+  createCache,
+  type L1Entry,
+  type L1Tier,
+  type Store,
+  type StoreEntry,
+} from '../../src/index'
+import { settle } from './deferred'
+
+/** A manual clock in epoch ms: tests move `now`, and hand `fn` to the cache and the store. */
+export function manualClock(start = 1_700_000_000_000) {
+  const clock = { now: start, fn: () => clock.now }
+  return clock
+}
 
 /** A minimal Map-backed Store for core's own tests (adapters are tested in their packages). */
 export function mapStore(
@@ -50,6 +64,22 @@ export function mapStore(
   }
 }
 
+/** Turns one store command into one that can fail, stall or wait, as a test fixture decides. */
+type Wrap = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A) => Promise<R>
+
+/** The data commands of `inner` (not keys, ping or close), each bound to it and passed through `wrap`. */
+function wrapCommands(inner: Store, wrap: Wrap) {
+  return {
+    get: wrap(inner.get.bind(inner)),
+    getMany: wrap(inner.getMany.bind(inner)),
+    set: wrap(inner.set.bind(inner)),
+    setMany: wrap(inner.setMany.bind(inner)),
+    delete: wrap(inner.delete.bind(inner)),
+    deleteMany: wrap(inner.deleteMany.bind(inner)),
+    clear: wrap(inner.clear.bind(inner)),
+  }
+}
+
 /** Wraps a store so tests can make it fail fast, or stall like a dead TCP connection. */
 export function chaosStore(inner: Store): Store & { mode: 'ok' | 'fail' | 'stall'; calls: number } {
   const chaos = {
@@ -67,17 +97,61 @@ export function chaosStore(inner: Store): Store & { mode: 'ok' | 'fail' | 'stall
   return Object.assign(chaos, {
     name: 'chaos',
     capabilities: inner.capabilities,
-    get: wrap(inner.get.bind(inner)),
-    getMany: wrap(inner.getMany.bind(inner)),
-    set: wrap(inner.set.bind(inner)),
-    setMany: wrap(inner.setMany.bind(inner)),
-    delete: wrap(inner.delete.bind(inner)),
-    deleteMany: wrap(inner.deleteMany.bind(inner)),
-    clear: wrap(inner.clear.bind(inner)),
+    ...wrapCommands(inner, wrap),
     keys: (prefix: string) => inner.keys(prefix),
     ping: wrap(inner.ping.bind(inner)),
     close: () => inner.close(),
   })
+}
+
+/**
+ * A cache with a Map-backed L1 over `chaosStore(mapStore(options.now))`: `store` is the chaos wrapper,
+ * `inner` the store behind it (what L2 really holds).
+ */
+export async function chaosCache(options: Partial<CacheOptions> = {}) {
+  const inner = mapStore(options.now)
+  const store = chaosStore(inner)
+  const cache = await createCache({ store, l1: mapL1(), ...options })
+  return { cache, store, inner }
+}
+
+/**
+ * Wraps a store so that, from `hold()` on, each command's reply waits until the test delivers it, in any
+ * order (as separate connections, or a pool, could answer). The command runs on the data when it is
+ * sent, or with `runOnDelivery` only when its reply is delivered (in delivery order).
+ */
+export function heldStore(inner: ReturnType<typeof mapStore>, { runOnDelivery = false } = {}) {
+  const replies: (() => void)[] = []
+  let holding = false
+  const hold =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      if (!holding) return fn(...args)
+      // Run now (the server got it) or on delivery (the server runs it only then, in delivery order).
+      const result = runOnDelivery ? undefined : fn(...args)
+      return new Promise<R>((resolve, reject) => {
+        replies.push(() => (result ?? fn(...args)).then(resolve, reject))
+      })
+    }
+  const store: Store = { ...inner, name: 'held', ...wrapCommands(inner, hold) }
+  return {
+    store,
+    hold() {
+      holding = true
+    },
+    get held() {
+      return replies.length
+    },
+    /** Delivers the held reply at `index` (0 = oldest still held). */
+    async deliver(index = 0) {
+      replies.splice(index, 1)[0]?.()
+      await settle()
+    },
+    async release() {
+      holding = false
+      while (replies.length > 0) await this.deliver(0)
+    },
+  }
 }
 
 /** A Map-backed L1 tier for core's own tests. */
