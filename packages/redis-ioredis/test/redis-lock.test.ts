@@ -125,6 +125,8 @@ async function wakingLocks(name: string, count: number, options: RedisLockOption
   const channel = `${prefix}:${name}:released`
   const locks = Array.from({ length: count }, () => lock({ url: URL }, { channel, ...options }))
   await waitFor(async () => (await subscribers(channel)) === count, `${count} lock subscribers`)
+  // Redis counts a subscription before the client has read the SUBSCRIBE reply.
+  await waitFor(() => locks.every((each) => each.listening), `${count} locks to listen`)
   return { channel, locks }
 }
 
@@ -207,6 +209,7 @@ describe('redisLock release notices', () => {
     // Notices sent while it was away are lost, so the resubscribed link wakes every waiter to look.
     expect(await waiting).toBe(true)
     await waitFor(async () => (await subscribers(channel)) === 2, 'both locks to resubscribe')
+    await waitFor(() => a.listening && b.listening, 'both locks to listen again')
     const again = b.waitForRelease(key, 60_000)
     expect(await release!()).toBe(true)
     expect(await again).toBe(true)
@@ -219,7 +222,7 @@ describe('redisLock release notices', () => {
     const a = lock({ url: link.url }, { channel })
     const b = lock({ url: URL }, { channel })
     await waitFor(async () => (await subscribers(channel)) === 2, 'the subscribers')
-    expect(a.listening).toBe(true)
+    await waitFor(() => a.listening && b.listening, 'both locks to listen')
     // A partition: the connection looks alive, so the wait runs to its timeout.
     await link.cut('freeze')
     expect(await a.waitForRelease(`${prefix}:offline`, 100)).toBe(false)
