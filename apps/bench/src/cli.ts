@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util'
+import type { Workload } from './workloads/types'
+
+/** What `main.ts` runs, parsed from its command line. */
+export interface BenchOptions {
+  quick: boolean
+  reps: number
+  /** Workload ids to run, in the registry's order; all of them without `--only`. */
+  workloads: readonly Workload[]
+  /** Target names to keep; `undefined` keeps every target. */
+  targets: readonly string[] | undefined
+  out: string | undefined
+  source: boolean
+}
+
+/** The command line was wrong: `main.ts` prints the message and the usage, and exits with 2. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+/** `--help` output, listing the workload ids and target names `workloads` accepts. */
+export function usage(workloads: readonly Workload[]): string {
+  const targets = [...new Set(workloads.flatMap((w) => w.targets))]
+  return [
+    'Usage: pnpm --filter @cache/bench bench [options]',
+    '',
+    'Options:',
+    '  --quick            short windows and 1 repetition (what CI runs; checks that it runs, not speed)',
+    '  --reps N           repetitions per target (default 3, 1 with --quick); figures are medians',
+    '  --only IDS         comma-separated workload ids to run (default: all)',
+    '  --targets NAMES    comma-separated target names to run (default: all of each workload)',
+    '  --out FILE         where to write the JSON report (default: results/latest.json or results/quick.json)',
+    '  --source           run our packages from TypeScript source (needs: node --import tsx src/main.ts)',
+    '  --help             this text',
+    '',
+    `Workloads: ${workloads.map((w) => w.id).join(', ')}`,
+    `Targets: ${targets.join(', ')}`,
+  ].join('\n')
+}
+
+/** Parses `argv` (without node and the script); `undefined` when `--help` was asked for. */
+export function parseCli(argv: readonly string[], known: readonly Workload[]): BenchOptions | undefined {
+  let values: ReturnType<typeof parse>['values']
+  try {
+    values = parse(argv).values
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  if (values.help) return undefined
+  const quick = values.quick ?? false
+  const reps = values.reps === undefined ? (quick ? 1 : 3) : Number(values.reps)
+  if (!Number.isInteger(reps) || reps < 1 || reps > 100)
+    throw new UsageError(`--reps expects a whole number from 1 to 100, got "${values.reps}"`)
+  const only = list('--only', values.only)
+  if (only) {
+    const unknown = only.filter((id) => !known.some((w) => w.id === id))
+    if (unknown.length > 0)
+      throw new UsageError(
+        `--only: unknown workload ${unknown.map((id) => `"${id}"`).join(', ')}; known: ${known.map((w) => w.id).join(', ')}`,
+      )
+  }
+  const workloads = known.filter((w) => !only || only.includes(w.id))
+  const targets = list('--targets', values.targets)
+  if (targets) {
+    const offered = new Set(workloads.flatMap((w) => w.targets))
+    const unknown = targets.filter((t) => !offered.has(t))
+    if (unknown.length > 0)
+      throw new UsageError(
+        `--targets: no workload chosen runs ${unknown.map((t) => `"${t}"`).join(', ')}; they run: ${[...offered].join(', ')}`,
+      )
+  }
+  return { quick, reps, workloads, targets, out: values.out, source: values.source ?? false }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      reps: { type: 'string' },
+      only: { type: 'string' },
+      targets: { type: 'string' },
+      out: { type: 'string' },
+      source: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+}
+
+function list(flag: string, value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+  if (items.length === 0) throw new UsageError(`${flag} expects a comma-separated list, got "${value}"`)
+  return items
+}

@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { parseCli, UsageError, usage } from '../src/cli'
+import type { BenchReport } from '../src/report'
+import { WORKLOAD_LIST } from '../src/workloads/registry'
+
+const run = promisify(execFile)
+const benchDir = resolve(import.meta.dirname, '..')
+
+describe('bench command line', () => {
+  it('defaults to every workload, 3 repetitions, and 1 with --quick', () => {
+    expect(parseCli([], WORKLOAD_LIST)).toEqual({
+      quick: false,
+      reps: 3,
+      workloads: WORKLOAD_LIST,
+      targets: undefined,
+      out: undefined,
+      source: false,
+    })
+    expect(parseCli(['--quick'], WORKLOAD_LIST)).toMatchObject({ quick: true, reps: 1 })
+  })
+
+  it('keeps the chosen workloads in run order and the chosen targets', () => {
+    const options = parseCli(['--only', 'W6b, W2', '--targets', 'ioredis', '--reps', '5'], WORKLOAD_LIST)!
+    expect(options.workloads.map((w) => w.id)).toEqual(['W2', 'W6b'])
+    expect(options.targets).toEqual(['ioredis'])
+    expect(options.reps).toBe(5)
+  })
+
+  it('names an unknown workload, target, repetition count or flag, and what is accepted', () => {
+    const error = (argv: string[]) => {
+      try {
+        parseCli(argv, WORKLOAD_LIST)
+      } catch (caught) {
+        expect(caught).toBeInstanceOf(UsageError)
+        return (caught as Error).message
+      }
+      throw new Error(`no error for ${argv.join(' ')}`)
+    }
+    expect(error(['--only', 'W9,W2'])).toMatch(/unknown workload "W9"; known: W1, W1b, W2/)
+    expect(error(['--only', 'W1', '--targets', 'ioredis'])).toMatch(
+      /no workload chosen runs "ioredis"; they run: lru-cache/,
+    )
+    expect(error(['--only', ','])).toMatch(/--only expects a comma-separated list/)
+    for (const reps of ['0', '-1', '1.5', 'three', '101']) expect(error(['--reps', reps])).toMatch(/--reps/)
+    expect(error(['--fast'])).toMatch(/--fast/)
+  })
+
+  it('--help lists every workload and target; a bad flag exits with 2 and the usage', async () => {
+    expect(parseCli(['--help'], WORKLOAD_LIST)).toBeUndefined()
+    const text = usage(WORKLOAD_LIST)
+    for (const workload of WORKLOAD_LIST) expect(text).toContain(workload.id)
+    for (const target of WORKLOAD_LIST.flatMap((w) => w.targets)) expect(text).toContain(target)
+    const main = ['--import', 'tsx', 'src/main.ts']
+    const help = await run(process.execPath, [...main, '--help'], { cwd: benchDir })
+    expect(help.stdout).toContain('Usage: pnpm --filter @cache/bench bench')
+    const bad = await run(process.execPath, [...main, '--only', 'W9'], { cwd: benchDir }).catch(
+      (failed: { code: number; stderr: string }) => failed,
+    )
+    expect(bad).toMatchObject({ code: 2 })
+    expect((bad as { stderr: string }).stderr).toMatch(/unknown workload "W9"[\s\S]*Usage:/)
+  })
+
+  it('--only reports the targets of the chosen workloads alone', { timeout: 120_000 }, async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'cache-bench-')), 'only.json')
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'src/main.ts', '--quick', '--source', '--only', 'W1b', '--out', out],
+      { cwd: benchDir },
+    )
+    const report = JSON.parse(readFileSync(out, 'utf8')) as BenchReport
+    expect(report.workloads.map((w) => w.id)).toEqual(['W1b'])
+    expect(report.checks.length).toBeGreaterThan(0)
+    expect(new Set(report.checks.map((c) => c.workload))).toEqual(new Set(['W1b']))
+    expect(stdout).not.toMatch(/\| W2 \|/)
+  })
+})
