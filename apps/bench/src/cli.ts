@@ -20,7 +20,6 @@ export class UsageError extends Error {
 
 /** `--help` output, listing the workload ids and target names `workloads` accepts. */
 export function usage(workloads: readonly Workload[]): string {
-  const targets = [...new Set(workloads.flatMap((w) => w.targets))]
   return [
     'Usage: pnpm --filter @cache/bench bench [options]',
     '',
@@ -34,7 +33,7 @@ export function usage(workloads: readonly Workload[]): string {
     '  --help             this text',
     '',
     `Workloads: ${workloads.map((w) => w.id).join(', ')}`,
-    `Targets: ${targets.join(', ')}`,
+    `Targets: ${[...targetNames(workloads)].join(', ')}`,
   ].join('\n')
 }
 
@@ -62,7 +61,7 @@ export function parseCli(argv: readonly string[], known: readonly Workload[]): B
   const workloads = known.filter((w) => !only || only.includes(w.id))
   const targets = list('--targets', values.targets)
   if (targets) {
-    const offered = new Set(workloads.flatMap((w) => w.targets))
+    const offered = targetNames(workloads)
     const unknown = targets.filter((t) => !offered.has(t))
     if (unknown.length > 0)
       throw new UsageError(
@@ -70,6 +69,11 @@ export function parseCli(argv: readonly string[], known: readonly Workload[]): B
       )
   }
   return { quick, reps, workloads, targets, out: values.out, source: values.source ?? false }
+}
+
+/** The target names `workloads` run, each once, in the order they first appear. */
+function targetNames(workloads: readonly Workload[]): Set<string> {
+  return new Set(workloads.flatMap((w) => w.targets))
 }
 
 function parse(argv: readonly string[]) {
