@@ -76,6 +76,16 @@ function checkLevel(level: unknown, format: Format, option: string): number {
 // A plain Uint8Array view: callers compare and keep bytes, and a Buffer's extra API is of no use to them.
 const view = (buffer: Buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
 
+// zlib writes output in chunks of 16 KiB and concatenates them. One chunk sized for the likely result
+// (text shrinks 3-4x) skips that: inflating W5's 100 KB responses took ~99 µs instead of ~125, copy
+// included. The chunk never exceeds the bound, so a bomb still stops within one chunk past it.
+const MAX_CHUNK = 1024 * 1024
+
+function outputChunk(inputBytes: number, limit: number): number {
+  const guess = Math.max(constants.Z_DEFAULT_CHUNK, 2 ** Math.ceil(Math.log2(Math.max(inputBytes, 1) * 4)))
+  return Math.max(constants.Z_MIN_CHUNK, Math.min(guess, MAX_CHUNK, limit))
+}
+
 function isTooLarge(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE'
 }
@@ -103,13 +113,16 @@ export function zlibCompressor(options: ZlibCompressorOptions = {}): Compressor 
       const limit = Math.min(Math.max(maxBytes, 1), bufferConstants.MAX_LENGTH)
       let out: Buffer
       try {
-        out = format.decompress(bytes, { maxOutputLength: limit })
+        out = format.decompress(bytes, {
+          maxOutputLength: limit,
+          chunkSize: outputChunk(bytes.byteLength, limit),
+        })
       } catch (error) {
         if (isTooLarge(error)) throw new DecompressionLimitError(maxBytes, { cause: error })
         throw error
       }
       if (out.length > maxBytes) throw new DecompressionLimitError(maxBytes)
-      // Small results are views of a larger zlib chunk: copy them so a cached payload pins no spare memory.
+      // A result may be a view of a larger zlib chunk: copy it so a cached payload pins no spare memory.
       return out.byteLength === out.buffer.byteLength ? view(out) : new Uint8Array(out)
     },
   }

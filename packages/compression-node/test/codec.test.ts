@@ -11,7 +11,7 @@ import {
 } from '@cache/core'
 import { memoryStore } from '@cache/memory'
 import { describe, expect, test } from 'vitest'
-import { zlibCompressor } from '../src/index'
+import { DecompressionLimitError, zlibCompressor } from '../src/index'
 
 const prose = (bytes: number) => new TextDecoder().decode(proseBytes(bytes))
 
@@ -123,4 +123,23 @@ describe('zlibCompressor options', () => {
     expect(Object.getPrototypeOf(out)).toBe(Uint8Array.prototype)
     expect(out.buffer.byteLength).toBe(out.byteLength)
   })
+
+  // Decompression sizes its output chunk from the input: one chunk, several, and a bound smaller than the guess.
+  test.each(['brotli', 'deflate'] as const)(
+    '%s reads back results of any size exactly, owning their memory',
+    (algorithm) => {
+      const compressor = zlibCompressor({ algorithm })
+      const zeros = new Uint8Array(3 * 1024 * 1024)
+      zeros[zeros.length - 1] = 7
+      for (const input of [proseBytes(100), proseBytes(100_000), zeros]) {
+        const packed = compressor.compress(input)
+        for (const bound of [input.length, input.length + 1_000_000]) {
+          const out = compressor.decompress(packed, bound)
+          expect(Buffer.from(out).equals(input)).toBe(true)
+          expect(out.buffer.byteLength).toBe(out.byteLength)
+        }
+        expect(() => compressor.decompress(packed, input.length - 1)).toThrow(DecompressionLimitError)
+      }
+    },
+  )
 })
