@@ -1,5 +1,6 @@
-import { sameBytes } from '@cache/conformance'
-import { Deflate } from 'fflate'
+import { constants, deflateRawSync } from 'node:zlib'
+import { proseBytes, sameBytes } from '@cache/conformance'
+import { Deflate, deflateSync, inflateSync } from 'fflate'
 import { describe, expect, test } from 'vitest'
 import { DecompressionLimitError, fflateCompressor } from '../src/index'
 import { inflateBounded, inputStepBytes } from '../src/inflate-bounded'
@@ -51,6 +52,73 @@ describe('inflateBounded', () => {
 
   test('refuses garbage input', () => {
     expect(() => inflateBounded(new Uint8Array([0xff, 0xff, 0xff, 0xff]), MiB)).toThrow()
+  })
+})
+
+// Inputs of at most 1/1032 of the bound are inflated in one call into a reused 1 MiB buffer, and stream
+// when their output does not fit.
+describe('inflateBounded on inputs that cannot pass the bound', () => {
+  const record = new TextEncoder().encode('{"id":7,"ok":true,"tag":"x"},')
+  const repeated = (copies: number) => {
+    const out = new Uint8Array(record.length * copies)
+    for (let i = 0; i < copies; i++) out.set(record, i * record.length)
+    return out
+  }
+  const cases: [string, Uint8Array][] = [
+    ['random bytes (stored blocks)', crypto.getRandomValues(new Uint8Array(50_000))],
+    ['100 KB of prose (~4x)', proseBytes(100_000)],
+    ['1 KB of prose', proseBytes(1_000)],
+    ['a record repeated 1,000 times (~200x, past the first guess)', repeated(1_000)],
+    ['3 MiB of zeros (~1000x, streamed)', new Uint8Array(3 * MiB)],
+  ]
+
+  test.each(cases)('%s read back exactly, in a buffer of their own', (_, input) => {
+    const packed = deflateSync(input, { level: 6 })
+    expect(packed.length * 1032).toBeLessThanOrEqual(64 * MiB)
+    const out = inflateBounded(packed, 64 * MiB)
+    expect(sameBytes(out, input)).toBe(true)
+    expect(out.buffer.byteLength).toBe(out.byteLength)
+  })
+
+  test('an output past the reused 1 MiB buffer streams instead, whole', () => {
+    const input = repeated(60_000) // 1.74 MB from a few KB of deflate
+    const sizes: number[] = []
+    const out = inflateBounded(deflateSync(input), 64 * MiB, (bytes) => sizes.push(bytes))
+    expect(sizes[0]).toBe(MiB) // the reused buffer, filled
+    expect(sameBytes(out, input)).toBe(true)
+  })
+
+  test('a stored block past the reused buffer streams instead', () => {
+    // 1.2 MB of zeros in non-final compressed blocks, then a final stored block of 100 bytes.
+    const zeros = deflateRawSync(new Uint8Array(1_200_000), { finishFlush: constants.Z_SYNC_FLUSH })
+    const tail = crypto.getRandomValues(new Uint8Array(100))
+    const packed = new Uint8Array([...zeros, 0x01, 100, 0, 0xff - 100, 0xff, ...tail])
+    // fflate throws, instead of cutting, when a stored block does not fit the buffer it was given.
+    expect(() => inflateSync(packed, { out: new Uint8Array(MiB) })).toThrow(RangeError)
+    const out = inflateBounded(packed, 64 * MiB)
+    expect(out.length).toBe(1_200_100)
+    expect(out.subarray(0, 1_200_000).every((byte) => byte === 0)).toBe(true)
+    expect(sameBytes(out.subarray(1_200_000), tail)).toBe(true)
+  })
+
+  test('results never share the reused buffer, and a reference before the output start is refused', () => {
+    const first = proseBytes(100_000)
+    const firstOut = inflateBounded(deflateSync(first), 64 * MiB)
+    const second = inflateBounded(deflateSync(proseBytes(5_000).reverse()), 64 * MiB)
+    expect(sameBytes(firstOut, first)).toBe(true)
+    expect(second.length).toBe(5_000)
+    // Back-references into a preset dictionary point before the output without it: they must fail.
+    const dictionary = first.subarray(0, 32_768)
+    const withDictionary = deflateRawSync(first.subarray(0, 40_000), { dictionary })
+    expect(() => inflateBounded(withDictionary, 64 * MiB)).toThrow()
+  })
+
+  test('empty input and every truncation throw, never returning bytes', () => {
+    expect(() => inflateBounded(new Uint8Array(), 64 * MiB)).toThrow('Truncated deflate stream')
+    const packed = deflateSync(proseBytes(3_000))
+    for (let cut = 0; cut < packed.length; cut++) {
+      expect(() => inflateBounded(packed.subarray(0, cut), 64 * MiB)).toThrow()
+    }
   })
 })
 
