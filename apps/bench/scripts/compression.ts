@@ -101,7 +101,6 @@ const configs = allConfigs.filter((config) => !wanted || wanted.includes(config.
 
 const client = new Redis({ host: url.hostname, port: Number(url.port || 6379), lazyConnect: true })
 await client.connect()
-const store = redisStore({ client })
 const w5 = process.env.BENCH_DATA === 'w5'
 const values = Array.from({ length: ENTRIES }, (_, i) =>
   w5 ? (llmResponse(TARGET_BYTES, i + 1) as ReturnType<typeof response>) : response(i),
@@ -114,7 +113,14 @@ for (const config of configs) {
     config.compressor ? { compressor: config.compressor, compressionLevel: config.level } : {},
   )
   const namespace = `${prefix}-${config.label.replace(' ', '-')}`
-  const cache = await createCache({ store, codec, namespace, defaultTtl: '10m', failOnConnectionError: true })
+  // A store per cache on the one client: closing a cache closes its store (never a caller's client).
+  const cache = await createCache({
+    store: redisStore({ client }),
+    codec,
+    namespace,
+    defaultTtl: '10m',
+    failOnConnectionError: true,
+  })
 
   // Codec alone (no network): seal and open one serialized response.
   const meta: EntryMeta = {
@@ -173,9 +179,9 @@ for (const config of configs) {
       `${Math.round(sealUs)} | ${Math.round(openUs)} |`,
   )
   await cache.clear()
+  await cache.close()
 }
 
-await store.close()
 client.disconnect()
 
 console.log(

@@ -10,6 +10,7 @@ import {
 import { STORE_DEFAULTS } from './defaults'
 import { keySlot } from './key-slot'
 import { MAX_TTL_MS, positiveInteger } from './option-checks'
+import { watchReconnect } from './reconnect-watch'
 import { toInfrastructureError } from './redis-errors'
 import { WriteCoalescer } from './write-coalescer'
 
@@ -320,21 +321,9 @@ export class RedisStore implements Store {
    * a reconnect), so the cache probes an open circuit at once. Returns a function that stops it.
    */
   onReconnect(listener: () => void): () => void {
-    let lost = false
-    const onLost = () => {
-      lost = true
-    }
-    const onReady = () => {
-      if (!lost || this.#closed) return
-      lost = false
-      listener()
-    }
-    this.client.on('close', onLost)
-    this.client.on('ready', onReady)
-    return () => {
-      this.client.off('close', onLost)
-      this.client.off('ready', onReady)
-    }
+    return watchReconnect(this.client, () => {
+      if (!this.#closed) listener()
+    })
   }
 
   /** Quits the client if the store created it; a caller's client stays open. Idempotent. */

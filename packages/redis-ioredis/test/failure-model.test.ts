@@ -1,5 +1,6 @@
 import { type CacheHealth, createCache, InfrastructureError, type TieredCache } from '@cache/core'
 import { memoryL1 } from '@cache/memory'
+import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { redisStore } from '../src/index'
 import { REDIS_URL } from './helpers/redis-url'
@@ -134,6 +135,44 @@ describe('recovery as soon as Redis is back', () => {
     await waitFor(() => store.client.status === 'ready', 'client ready again', 10_000)
     await sleep(50)
     expect(reconnects.length).toBe(seen)
+  })
+})
+
+describe('many caches on one client', () => {
+  test('share one pair of client listeners: no MaxListenersExceededWarning, and a reconnect wakes every one', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    cleanups.push(() => process.off('warning', onWarning))
+    const link = await proxy(7136)
+    const client = new Redis(link.url)
+    cleanups.push(() => client.disconnect())
+    await client.ping()
+    const before = { ready: client.listenerCount('ready'), close: client.listenerCount('close') }
+    const stores = Array.from({ length: 12 }, () => redisStore({ client }))
+    const caches = await Promise.all(
+      stores.map((store, i) =>
+        createCache({ namespace: uniquePrefix(`shared${i}`), store, commandTimeout: COMMAND_TIMEOUT_MS }),
+      ),
+    )
+    const woken: number[] = []
+    const stops = stores.map((store, i) => store.onReconnect(() => woken.push(i)))
+    expect(client.listenerCount('ready')).toBe(before.ready + 1)
+    expect(client.listenerCount('close')).toBe(before.close + 1)
+
+    link.dropConnections()
+    await waitFor(() => woken.length === 12, 'every listener woken by the reconnect', 10_000)
+    expect(new Set(woken).size).toBe(12)
+    for (const cache of caches) expect(await cache.get('missing')).toBeUndefined()
+
+    for (const stop of stops) stop()
+    for (const cache of caches.slice(1)) await cache.close()
+    expect(client.listenerCount('ready')).toBe(before.ready + 1) // the last cache still listens
+    await caches[0]!.close()
+    expect(client.listenerCount('ready')).toBe(before.ready)
+    expect(client.listenerCount('close')).toBe(before.close)
+    await sleep(10) // warnings are emitted on the next tick
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([])
   })
 })
 
