@@ -31,7 +31,7 @@ export function inflateBounded(
   onStep?: (outputBytes: number) => void,
 ): Uint8Array {
   if (input.length * MAX_EXPANSION <= maxBytes) {
-    const out = inflateGuessed(input, onStep)
+    const out = inflateIntoScratch(input, onStep)
     if (out) return out
   }
   return inflateStreaming(input, maxBytes, onStep)
@@ -84,10 +84,13 @@ let scratch: Uint8Array | undefined
  * An input that cannot inflate past the bound (<= 1/1032 of it) is first inflated in one call into a
  * reused buffer: fflate stops writing at the buffer's end, so a shorter result is the whole output (and
  * only bytes written by this call are returned). Without it, fflate zero-fills 128 KiB per call and its
- * streaming API reallocates on every push: 2.5-5x the CPU on 1-8 KB entries, ~1.25x on 100 KB ones.
+ * streaming API reallocates on every push: 3-10x the CPU on 1-50 KB entries, ~1.3x on 100 KB ones.
  * Returns undefined when the output did not fit, and the input streams instead.
  */
-function inflateGuessed(input: Uint8Array, onStep?: (outputBytes: number) => void): Uint8Array | undefined {
+function inflateIntoScratch(
+  input: Uint8Array,
+  onStep?: (outputBytes: number) => void,
+): Uint8Array | undefined {
   // fflate returns the buffer untouched for empty input, which would read as that many bytes.
   if (input.length === 0) throw new Error('Truncated deflate stream')
   if (input.length > LARGEST_GUESSED_INPUT) return undefined
