@@ -118,7 +118,7 @@ describe('inflateBounded on inputs that cannot pass the bound', () => {
     // Whole blocks but none marked final: the stream stops early, even though it ends on a block boundary.
     const unfinished = deflateRawSync(proseBytes(3_000), { finishFlush: constants.Z_SYNC_FLUSH })
     expect(() => inflateBounded(unfinished, 64 * MiB)).toThrow()
-    expect(() => inflateBounded(unfinished, 1_000)).toThrow()
+    expect(() => inflateBounded(unfinished, 3_000)).toThrow(/Truncated|EOF/) // streams: the input is over 1/1032 of the bound
     const packed = deflateSync(proseBytes(3_000))
     for (let cut = 0; cut < packed.length; cut++) {
       expect(() => inflateBounded(packed.subarray(0, cut), 64 * MiB)).toThrow()
