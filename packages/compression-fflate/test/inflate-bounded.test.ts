@@ -113,6 +113,27 @@ describe('inflateBounded on inputs that cannot pass the bound', () => {
     expect(() => inflateBounded(withDictionary, 64 * MiB)).toThrow()
   })
 
+  test('the one-call path and the streaming path agree on 1,000 corrupted streams', () => {
+    let seed = 12_345
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32
+    const inputs = [proseBytes(3_000), proseBytes(40_000), new Uint8Array(5_000), repeated(500)]
+    const outcome = (packed: Uint8Array, bound: number) => {
+      try {
+        return Buffer.from(inflateBounded(packed, bound)).toString('base64')
+      } catch {
+        return 'threw'
+      }
+    }
+    for (let i = 0; i < 1_000; i++) {
+      const packed = deflateSync(inputs[i % inputs.length]!, { level: ((i % 9) + 1) as 1 })
+      for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) {
+        packed[Math.floor(random() * packed.length)]! ^= 1 << Math.floor(random() * 8)
+      }
+      // Just under 1032x the input, the same stream streams: outputs up to that bound must match.
+      expect(outcome(packed, packed.length * 1032 - 1)).toBe(outcome(packed, 64 * MiB))
+    }
+  })
+
   test('empty input and every truncation throw, never returning bytes', () => {
     expect(() => inflateBounded(new Uint8Array(), 64 * MiB)).toThrow('Truncated deflate stream')
     // Whole blocks but none marked final: the stream stops early, even though it ends on a block boundary.
