@@ -76,7 +76,7 @@ function inflateStreaming(
 const SCRATCH_BYTES = 1024 * 1024
 
 /** Inputs above this likely inflate past the scratch buffer (8x), so they stream straight away. */
-const LARGEST_GUESSED_INPUT = SCRATCH_BYTES / 8
+const LARGEST_SCRATCH_INPUT = SCRATCH_BYTES / 8
 
 let scratch: Uint8Array | undefined
 
@@ -93,7 +93,7 @@ function inflateIntoScratch(
 ): Uint8Array | undefined {
   // fflate returns the buffer untouched for empty input, which would read as that many bytes.
   if (input.length === 0) throw new Error('Truncated deflate stream')
-  if (input.length > LARGEST_GUESSED_INPUT) return undefined
+  if (input.length > LARGEST_SCRATCH_INPUT) return undefined
   // Deflate's output is at most 1032x its input: a buffer one byte larger always shows where it ends.
   const ceiling = input.length * MAX_EXPANSION + 1
   const size = Math.min(ceiling, SCRATCH_BYTES)

@@ -1,13 +1,21 @@
 import type { RedisClient } from './connection'
 
-interface Watch {
-  listeners: Set<{ listener: () => void }>
-  lost: boolean
-  onClose(): void
-  onReady(): void
+/** One client's `close`/`ready` listener pair, fanning out to every store listening on that client. */
+class ReconnectWatch {
+  /** One entry per `watchReconnect` call: the same function registered twice is stopped once per call. */
+  readonly listeners = new Set<{ listener: () => void }>()
+  #lost = false
+  readonly onClose = () => {
+    this.#lost = true
+  }
+  readonly onReady = () => {
+    if (!this.#lost) return
+    this.#lost = false
+    for (const entry of [...this.listeners]) entry.listener()
+  }
 }
 
-const watches = new WeakMap<RedisClient, Watch>()
+const watches = new WeakMap<RedisClient, ReconnectWatch>()
 
 /**
  * Calls `listener` each time `client` is ready again after a lost connection; returns a function that
@@ -17,25 +25,12 @@ const watches = new WeakMap<RedisClient, Watch>()
 export function watchReconnect(client: RedisClient, listener: () => void): () => void {
   let watch = watches.get(client)
   if (!watch) {
-    const created: Watch = {
-      listeners: new Set(),
-      lost: false,
-      onClose: () => {
-        created.lost = true
-      },
-      onReady: () => {
-        if (!created.lost) return
-        created.lost = false
-        for (const entry of [...created.listeners]) entry.listener()
-      },
-    }
-    watch = created
+    watch = new ReconnectWatch()
     watches.set(client, watch)
     client.on('close', watch.onClose)
     client.on('ready', watch.onReady)
   }
   const current = watch
-  // An object per call: the same function registered twice is stopped once per registration.
   const entry = { listener }
   current.listeners.add(entry)
   return () => {
