@@ -214,9 +214,24 @@ export function openConnection(factory: string, connection: RedisConnection): Co
     socketTimeout: socketTimeoutMs,
     retryStrategy: (attempt: number) => backoffMs(attempt, reconnectMaxDelayMs),
     ...extra,
-    tls: options.tls && extra.tls ? { ...options.tls, ...extra.tls } : (extra.tls ?? options.tls),
+    tls: mergeTls(options.tls, extra.tls),
   })
   return new ConnectionHandle(client, true, [...secrets, ...passwordsOf(extra)], connectTimeoutMs)
+}
+
+/**
+ * The TLS options `rediss://` implies (the host as `servername`) with the caller's over them. Since
+ * ioredis 6.1 the caller's may be a profile name (`'RedisCloudFixed'`), which ioredis resolves from
+ * `{ profile }`; spreading the string itself would turn it into `{ 0: 'R', 1: 'e', ... }`.
+ */
+function mergeTls(implied: RedisOptions['tls'], given: RedisOptions['tls']): RedisOptions['tls'] {
+  if (given === undefined) return implied
+  if (implied === undefined) return given
+  return { ...tlsObject(implied), ...tlsObject(given) }
+}
+
+function tlsObject(tls: NonNullable<RedisOptions['tls']>) {
+  return typeof tls === 'string' ? { profile: tls } : tls
 }
 
 /** Passwords in ioredis options, for redaction. */

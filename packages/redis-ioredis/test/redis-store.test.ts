@@ -1,6 +1,13 @@
 import { randomPrefix, text } from '@cache/conformance'
 import { InfrastructureError, ValidationError } from '@cache/core'
-import { Cluster, Redis } from 'ioredis'
+import {
+  Cluster,
+  CommandTimeoutDuringMaintenanceError,
+  MaxRetriesPerRequestError,
+  Redis,
+  type RedisOptions,
+  SocketTimeoutDuringMaintenanceError,
+} from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   backoffMs,
@@ -101,6 +108,38 @@ describe('URL parsing', () => {
   })
 })
 
+describe('TLS options', () => {
+  /** The TLS options of the client `openConnection` creates, after ioredis resolved them. */
+  async function tlsOf(url: string, tls: RedisOptions['tls']): Promise<Record<string, unknown> | undefined> {
+    const handle = openConnection('t', { url, redisOptions: { tls, lazyConnect: true } })
+    try {
+      return (handle.client as Redis).options.tls as Record<string, unknown> | undefined
+    } finally {
+      await handle.close()
+    }
+  }
+
+  it('merges the caller’s options over the servername rediss:// implies', async () => {
+    expect(await tlsOf('rediss://h.example', { ca: 'my-ca' })).toEqual({
+      servername: 'h.example',
+      ca: 'my-ca',
+    })
+    expect(await tlsOf('rediss://h.example', undefined)).toEqual({ servername: 'h.example' })
+    expect(await tlsOf('redis://h.example', { ca: 'my-ca' })).toEqual({ ca: 'my-ca' })
+  })
+
+  it('accepts an ioredis TLS profile name, alone or with rediss://', async () => {
+    const viaUrl = await tlsOf('rediss://h.example', 'RedisCloudFixed')
+    expect(viaUrl?.servername).toBe('h.example')
+    expect(viaUrl?.ca).toMatch(/BEGIN CERTIFICATE/)
+    // The name is resolved, not spread into { 0: 'R', 1: 'e', ... }.
+    expect(Object.keys(viaUrl ?? {}).sort()).toEqual(['ca', 'servername'])
+    expect((await tlsOf('redis://h.example', 'RedisCloudFixed'))?.ca).toBe(viaUrl?.ca)
+    const withOverride = await tlsOf('rediss://h.example', { profile: 'RedisCloudFlexible', ca: 'mine' })
+    expect(withOverride).toEqual({ servername: 'h.example', ca: 'mine' })
+  })
+})
+
 describe('secrets known for redaction', () => {
   it('include the passwords of a caller’s Redis and Cluster client, and of redisOptions', async () => {
     const redis = new Redis({ password: 'Caller-Pass-1', lazyConnect: true })
@@ -136,6 +175,10 @@ describe('helpers', () => {
     expect(classifyRedisError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe('CONNECTION')
     expect(classifyRedisError(new Error('WRONGPASS invalid username-password pair'))).toBe('CONNECTION')
     expect(classifyRedisError(new Error('WRONGTYPE Operation against a key'))).toBe('INFRASTRUCTURE')
+    // ioredis 6.1's own error classes, raised while a managed Redis announces maintenance.
+    expect(classifyRedisError(new CommandTimeoutDuringMaintenanceError(10_000))).toBe('TIMEOUT')
+    expect(classifyRedisError(new SocketTimeoutDuringMaintenanceError(10_000))).toBe('CONNECTION')
+    expect(classifyRedisError(new MaxRetriesPerRequestError(0))).toBe('CONNECTION')
   })
 
   it('backs off exponentially up to the cap and never stops reconnecting', () => {
