@@ -11,6 +11,7 @@ import { type BulkDelete, deletePrefixed, deleteTagged } from './bulk-delete'
 import { BusLink } from './bus-link'
 import type { CacheParts } from './cache-parts'
 import { connectTiers } from './connect'
+import type { PreparedWrite } from './entry'
 import { type CacheEvents, type Tier, TypedEmitter } from './events'
 import { type BatchLoader, getOrSetMany } from './get-or-set-many'
 import { type CacheHealth, checkHealth } from './health'
@@ -211,12 +212,18 @@ export class TieredCache {
   }
 
   /** Stores `value` in L2 then L1, and tells other instances to drop their copy. */
-  async set<T>(key: string, value: T, options: SetOptions = {}): Promise<void> {
-    this.#checkOpen()
-    checkKey(key, this.options.maxKeyBytes)
-    const prepared = this.#writes.prepare(key, value, options)
+  set<T>(key: string, value: T, options: SetOptions = {}): Promise<void> {
+    let prepared: PreparedWrite
+    try {
+      this.#checkOpen()
+      checkKey(key, this.options.maxKeyBytes)
+      prepared = this.#writes.prepare(key, value, options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     this.#counters.operations++
-    await this.#writes.store([prepared])
+    // Returned, not awaited: each promise link delays the caller by a turn of everyone's microtasks.
+    return this.#writes.write([prepared])
   }
 
   /** Removes `key` from every tier; true when it existed in any. */
@@ -242,7 +249,7 @@ export class TieredCache {
       return this.#writes.prepare(e.key, e.value, e)
     })
     this.#counters.operations++
-    await this.#writes.store(prepared)
+    await this.#writes.write(prepared)
   }
 
   /** Removes every key; resolves to how many existed. */
