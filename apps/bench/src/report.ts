@@ -71,19 +71,25 @@ export function checksTable(checks: readonly Check[]): string {
 
 /** The whole report as markdown. */
 export function markdown(report: BenchReport, workloads: readonly Workload[]): string {
-  const parts = [
-    `Run ${report.date}, ${report.quick ? 'quick mode' : 'full mode'}, median of ${report.reps} repetition(s), ` +
+  const sections: string[] = []
+  // Workloads with a minimum above --reps, grouped by count: "5 for W1, W2".
+  const more = new Map<number, string[]>()
+  for (const w of report.workloads) {
+    const workload = workloads.find((x) => x.id === w.id)!
+    const runs = Math.max(...Object.values(w.results).map((r) => r.reps.length + r.errors.length))
+    const note = runs > report.reps ? ` (median of ${runs} repetitions)` : ''
+    if (runs > report.reps) more.set(runs, [...(more.get(runs) ?? []), w.id])
+    sections.push('', `### ${w.id}: ${w.title}${note}`, '', workloadTable(workload, w.results))
+  }
+  const exceptions = [...more].map(([runs, ids]) => `${runs} for ${ids.join(', ')}`).join('; ')
+  const reps = `median of ${report.reps} repetition(s)${exceptions ? ` (${exceptions})` : ''}`
+  return [
+    `Run ${report.date}, ${report.quick ? 'quick mode' : 'full mode'}, ${reps}, ` +
       `Node ${report.node}, ${report.cpus} x ${report.cpuModel}. Command: \`${report.command}\``,
     '',
     '### Targets',
     '',
     checksTable(report.checks),
-  ]
-  for (const w of report.workloads) {
-    const workload = workloads.find((x) => x.id === w.id)!
-    const runs = Math.max(...Object.values(w.results).map((r) => r.reps.length + r.errors.length))
-    const note = runs > report.reps ? ` (median of ${runs} repetitions)` : ''
-    parts.push('', `### ${w.id}: ${w.title}${note}`, '', workloadTable(workload, w.results))
-  }
-  return parts.join('\n')
+    ...sections,
+  ].join('\n')
 }

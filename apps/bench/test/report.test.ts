@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { type BenchReport, markdown, type TargetResult } from '../src/report'
+import { OURS } from '../src/targets/names'
+import { WORKLOADS } from '../src/workloads/registry'
+
+function result(reps: number): TargetResult {
+  const figures = Array.from({ length: reps }, (_, i) => ({ opsPerSec: 100 + i, p99Ms: 1 }))
+  return { median: figures[Math.floor(reps / 2)]!, reps: figures, errors: [] }
+}
+
+function report(repsByWorkload: Record<string, number>, reps = 3): BenchReport {
+  return {
+    date: '2026-12-06T21:00:00.000Z',
+    command: 'pnpm bench',
+    quick: false,
+    reps,
+    node: '20.20.2',
+    cpus: 2,
+    cpuModel: 'test CPU',
+    checks: [],
+    workloads: Object.entries(repsByWorkload).map(([id, runs]) => ({
+      id,
+      title: WORKLOADS[id]!.title,
+      baseline: WORKLOADS[id]!.baseline,
+      results: { [OURS]: result(runs) },
+    })),
+  }
+}
+
+const firstLine = (text: string) => text.split('\n')[0]
+
+describe('markdown report header', () => {
+  it('names the workloads that ran more repetitions than --reps, grouped by count', () => {
+    const text = markdown(report({ W1: 5, W2: 5, W3: 3, 'W4-2proc': 7 }), Object.values(WORKLOADS))
+    expect(firstLine(text)).toContain('median of 3 repetition(s) (5 for W1, W2; 7 for W4-2proc),')
+    expect(text).toContain('### W1: ')
+    expect(text).toMatch(/### W2: .*\(median of 5 repetitions\)/)
+    expect(text).not.toMatch(/### W3: .*median of/)
+  })
+
+  it('adds nothing when every workload ran --reps repetitions', () => {
+    const text = markdown(report({ W1: 8, W3: 8 }, 8), Object.values(WORKLOADS))
+    expect(firstLine(text)).toContain('median of 8 repetition(s), Node 20.20.2')
+  })
+})
