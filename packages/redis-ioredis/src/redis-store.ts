@@ -32,10 +32,16 @@ export interface RedisStoreOptions {
 
 type Bytes = Buffer | null
 
-/** A GET kept back to go out in a merged `MGET`. */
-interface MergedRead {
-  resolve(value: Uint8Array | undefined): void
-  reject(error: unknown): void
+/**
+ * A GET kept back to go out in a merged `MGET`. Per-command objects here are class instances, not object
+ * literals: V8 may allocate every later object of a literal in the old generation once most of its objects
+ * were alive at one young-generation GC (a burst of calls at start-up), which makes short-lived ones dear.
+ */
+class MergedRead {
+  constructor(
+    readonly resolve: (value: Uint8Array | undefined) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
 }
 
 /** Most keys per merged `MGET`: past this many, Redis starts on them while the tick goes on (as the coalescer does). */
@@ -157,7 +163,7 @@ export class RedisStore implements Store {
     }
     return new Promise((resolve, reject) => {
       this.#mergedKeys.push(key)
-      this.#mergedReads.push({ resolve, reject })
+      this.#mergedReads.push(new MergedRead(resolve, reject))
       if (this.#mergedKeys.length === MERGED_READS) {
         // A full MGET goes out now, not at the end of the tick: Redis works on it while the tick goes on.
         this.#sendMerged()
@@ -410,10 +416,13 @@ export function matchPattern(prefix: string): string {
   return `${prefix.replace(GLOB_SPECIAL, '\\$&')}*`
 }
 
-interface SetCommand {
-  key: string
-  bytes: Buffer
-  pxMs: number | undefined
+/** One SET: a class for the reason given at {@link MergedRead}. */
+class SetCommand {
+  constructor(
+    readonly key: string,
+    readonly bytes: Buffer,
+    readonly pxMs: number | undefined,
+  ) {}
 }
 
 function toSetCommand(key: string, value: Uint8Array, ttlMs: number | undefined, copy: boolean): SetCommand {
@@ -427,7 +436,7 @@ function toSetCommand(key: string, value: Uint8Array, ttlMs: number | undefined,
   // in a caller's offline queue), and a caller that reuses its array right after calling set() must not
   // change what gets stored.
   const bytes = copy ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-  if (ttlMs === undefined || ttlMs === Number.POSITIVE_INFINITY) return { key, bytes, pxMs: undefined }
+  if (ttlMs === undefined || ttlMs === Number.POSITIVE_INFINITY) return new SetCommand(key, bytes, undefined)
   if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs)) {
     throw new ValidationError(
       `redisStore.set("${key}") ttlMs must be a number, got ${String(ttlMs)}`,
@@ -435,8 +444,8 @@ function toSetCommand(key: string, value: Uint8Array, ttlMs: number | undefined,
     )
   }
   // Past Redis's range (now + PX must fit in 64 bits) a TTL means "never expires", as Infinity does.
-  if (ttlMs > MAX_TTL_MS) return { key, bytes, pxMs: undefined }
-  return { key, bytes, pxMs: Math.max(1, Math.ceil(ttlMs)) }
+  if (ttlMs > MAX_TTL_MS) return new SetCommand(key, bytes, undefined)
+  return new SetCommand(key, bytes, Math.max(1, Math.ceil(ttlMs)))
 }
 
 /** A reply that means "no scripts here" (ACL, renamed or disabled command, a proxy without EVAL). */

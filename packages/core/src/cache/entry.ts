@@ -1,4 +1,5 @@
 import { ownBytes } from '../bytes'
+import { Meta } from '../codec/entry-meta'
 import { deepFreeze } from '../codec/freeze'
 import { serializeCopy } from '../codec/json-serializer'
 import type { EntryMeta, Serializer } from '../contracts/codec'
@@ -68,13 +69,20 @@ export function prepareWrite(
     )
   }
   const expiresAt = context.now + ttlMs
-  return {
-    key,
-    fullKey,
-    payload,
-    meta: { createdAt: context.now, expiresAt, staleUntil: expiresAt + graceMs, tags },
-    decoded: copied?.decoded,
-  }
+  const meta = new Meta(context.now, expiresAt, expiresAt + graceMs, tags)
+  return new Write(key, fullKey, payload, meta, copied?.decoded)
+}
+
+/** A {@link PreparedWrite}; a class so that V8 never pretenures it (see `Meta`): it lives for one call. */
+class Write implements PreparedWrite {
+  since: number | undefined = undefined
+  constructor(
+    readonly key: string,
+    readonly fullKey: string,
+    readonly payload: Uint8Array,
+    readonly meta: EntryMeta,
+    readonly decoded: unknown,
+  ) {}
 }
 
 /**

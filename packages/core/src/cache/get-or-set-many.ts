@@ -18,13 +18,17 @@ export type BatchLoaderResult<T> =
 /** Loads the keys that no tier holds, all in one call. */
 export type BatchLoader<T> = (missingKeys: string[]) => BatchLoaderResult<T> | Promise<BatchLoaderResult<T>>
 
-interface Claim {
-  key: string
-  fullKey: string
-  /** Position of the key's first L1 miss in the caller's list (later ones are copied from it). */
-  at: number
-  settle: FlightClaim<unknown>
-  stale?: FoundEntry | undefined
+/** A key this call loads; a class so that V8 never pretenures it (see `Meta`): it lives for the whole batch. */
+class Claim {
+  /** A value past its expiry that L2 or L1 still holds, served if the loader fails within its grace. */
+  stale: FoundEntry | undefined = undefined
+  constructor(
+    readonly key: string,
+    readonly fullKey: string,
+    /** Position of the key's first L1 miss in the caller's list (later ones are copied from it). */
+    readonly at: number,
+    readonly settle: FlightClaim<unknown>,
+  ) {}
 }
 
 /**
@@ -75,7 +79,7 @@ export async function getOrSetMany<T>(
     // Flights are per cache (one namespace), so keyed without the prefix, as in getOrSet.
     const flight = host.flights.join(key)
     if (flight) waits.push(joinAt(flight, at))
-    else claims.push({ key, fullKey, at, settle: host.flights.claim(key) })
+    else claims.push(new Claim(key, fullKey, at, host.flights.claim(key)))
   }
   // A key listed again joins the flight it is in (joined or claimed above), as a second call would, so it
   // gets its own copy of a value that is not frozen.

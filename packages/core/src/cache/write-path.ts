@@ -26,6 +26,15 @@ const writeEntries = (store: Store, entries: StoreEntry[]): Promise<void> =>
     ? store.set(entries[0]!.key, entries[0]!.value, entries[0]!.ttlMs)
     : store.setMany(entries)
 
+/** A sealed entry on its way to L2; a class so that V8 never pretenures it (see `Meta`). */
+class Sealed implements StoreEntry {
+  constructor(
+    readonly key: string,
+    readonly value: Uint8Array,
+    readonly ttlMs: number | undefined,
+  ) {}
+}
+
 /** Writes and deletes across the tiers: L2 first (failures kept as pending writes), then L1, then the bus. */
 export class WritePath {
   /**
@@ -213,7 +222,7 @@ export class WritePath {
 
   #storeEntry(item: PreparedWrite, value: Uint8Array): StoreEntry {
     // L2 TTL covers the grace window, so fail-safe can still find the entry after expiry.
-    return { key: item.fullKey, value, ttlMs: remainingTtlMs(item.meta.staleUntil, this.#parts.now()) }
+    return new Sealed(item.fullKey, value, remainingTtlMs(item.meta.staleUntil, this.#parts.now()))
   }
 
   /**

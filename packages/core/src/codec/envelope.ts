@@ -3,6 +3,7 @@ import type { EntryMeta } from '../contracts/codec'
 import { CorruptEntryError, ValidationError } from '../errors'
 import { readFloat64, readUint16, readUint32, writeFloat64, writeUint16, writeUint32 } from './big-endian'
 import { crc32 } from './crc32'
+import { Meta } from './entry-meta'
 
 /** First two bytes of every envelope. */
 const MAGIC_0 = 0xca
@@ -300,7 +301,7 @@ export function parseEnvelope(
     serializerId,
     compressorId,
     keyId,
-    meta: { createdAt, expiresAt, staleUntil, tags },
+    meta: new Meta(createdAt, expiresAt, staleUntil, tags),
     headerEnd: offset,
     payload: bytes.subarray(offset, end),
   }
