@@ -77,8 +77,11 @@ export function markdown(report: BenchReport, workloads: readonly Workload[]): s
   for (const w of report.workloads) {
     const workload = workloads.find((x) => x.id === w.id)!
     const runs = Math.max(...Object.values(w.results).map((r) => r.reps.length + r.errors.length))
-    const note = runs > report.reps ? ` (median of ${runs} repetitions)` : ''
-    if (runs > report.reps) more.set(runs, [...(more.get(runs) ?? []), w.id])
+    let note = ''
+    if (runs > report.reps) {
+      note = ` (median of ${runs} repetitions)`
+      more.set(runs, [...(more.get(runs) ?? []), w.id])
+    }
     sections.push('', `### ${w.id}: ${w.title}${note}`, '', workloadTable(workload, w.results))
   }
   const exceptions = [...more].map(([runs, ids]) => `${runs} for ${ids.join(', ')}`).join('; ')
