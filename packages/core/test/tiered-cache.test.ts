@@ -200,6 +200,23 @@ describe('tiers', () => {
     expect(await other.get('p1')).toBe(1)
   })
 
+  it('keeps the tags a write was given, whatever the caller does to its array afterwards', async () => {
+    for (const tiers of [{ l1: mapL1() }, { l1: mapL1(), store: mapStore() }]) {
+      const cache = await createCache({ ...tiers, namespace: 'tag-copy' })
+      const tags = ['user:1']
+      const written = cache.set('k', 1, { tags })
+      tags[0] = 'user:2'
+      await written
+      tags.push('user:3')
+      expect(await cache.deleteByTag('user:2')).toBe(0)
+      expect(await cache.deleteByTag('user:3')).toBe(0)
+      expect(await cache.get('k')).toBe(1)
+      expect(await cache.deleteByTag('user:1')).toBeGreaterThan(0)
+      expect(await cache.get('k')).toBeUndefined()
+      await cache.close()
+    }
+  })
+
   it('clear removes only its own namespace from L1 and L2', async () => {
     const store = mapStore()
     const a = await createCache({ store, l1: mapL1(), namespace: 'a' })

@@ -1,5 +1,6 @@
 import { isWellFormed, utf8Length } from '../bytes'
 import type { Clock } from '../clock'
+import { NO_TAGS } from '../codec/envelope'
 import type { Bus } from '../contracts/bus'
 import type { Codec } from '../contracts/codec'
 import type { L1Tier } from '../contracts/l1'
@@ -211,14 +212,18 @@ export function resolveTtl(ttl: unknown, fallbackMs: number): number {
   return ms
 }
 
-/** Checks a per-call tags array: non-empty, well-formed strings (a lone surrogate would be stored as U+FFFD). */
+/**
+ * Checks a per-call tags array: non-empty, well-formed strings (a lone surrogate would be stored as U+FFFD).
+ * Returns a frozen copy, so a caller changing its array after `set` cannot change what was written, and the
+ * shared {@link NO_TAGS} when there are none (no array per untagged write).
+ */
 export function checkTags(tags: unknown): readonly string[] {
-  if (tags === undefined) return []
+  if (tags === undefined) return NO_TAGS
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0 || !isWellFormed(t))) {
     throw new ValidationError(
       `Invalid tags ${describeInput(tags)}: expected an array of non-empty, well-formed strings`,
       'VALIDATION',
     )
   }
-  return tags
+  return tags.length === 0 ? NO_TAGS : Object.freeze(tags.slice())
 }
