@@ -232,7 +232,7 @@ export class TieredCache {
     this.#checkOpen()
     checkKey(key, this.options.maxKeyBytes)
     this.#counters.operations++
-    return (await this.#writes.remove([this.#prefix + key], [key])) > 0
+    return (await this.#writes.remove(Array.of(this.#prefix + key), Array.of(key))) > 0
   }
 
   /** Values in the order of `keys`, `undefined` for misses; one L2 round trip for the L1 misses. */

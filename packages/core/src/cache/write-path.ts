@@ -186,7 +186,8 @@ export class WritePath {
    * wrapped for sharing (see `forSharing`) when it is not frozen.
    */
   async storeAndRead(item: PreparedWrite, afterL2?: () => void): Promise<unknown | Unshared<unknown>> {
-    const [entry] = await this.store([item], afterL2)
+    // `Array.of`, not a literal, which V8 may pretenure (see `Meta` in codec/entry-meta.ts).
+    const [entry] = await this.store(Array.of(item), afterL2)
     const { serializer } = this.#parts.codec
     return forSharing(
       loadedValue(entry, item, serializer, this.#parts.l1 !== undefined),
