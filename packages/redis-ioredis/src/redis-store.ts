@@ -35,7 +35,7 @@ type Bytes = Buffer | null
 /**
  * A GET kept back to go out in a merged `MGET`. Per-command objects here are class instances, not object
  * literals: V8 may allocate every later object of a literal in the old generation once most of its objects
- * were alive at one young-generation GC (a burst of calls at start-up), which makes short-lived ones dear.
+ * survived one GC (a full GC whose marking overlaps a burst of calls), which makes short-lived ones dear.
  */
 class MergedRead {
   constructor(

@@ -6,7 +6,7 @@ import type { EntryMeta, Serializer } from '../contracts/codec'
 import type { L1Entry } from '../contracts/l1'
 import { parseDuration } from '../duration'
 import { describeInput, ValidationError } from '../errors'
-import { checkTags, type ResolvedOptions, resolveTtl, type SetOptions } from './options'
+import { entryTags, type ResolvedOptions, resolveTtl, type SetOptions } from './options'
 import { Unshared } from './single-flight'
 
 /** A write that passed validation: serialized once, ready for L2 (sealed) and L1 (decoded). */
@@ -57,7 +57,7 @@ export function prepareWrite(
   }
   const ttlMs = resolveTtl(options.ttl, settings.defaultTtlMs)
   const graceMs = resolveGrace(options.grace, settings.graceMs)
-  const tags = checkTags(options.tags)
+  const tags = entryTags(options.tags)
   // A load's callers get a decoded value: copied now (when the serializer can) and serialized from the
   // copy, it needs no decode later. Anything the copy cannot take is serialized (and checked) as given.
   const copied = context.copy ? serializeCopy(context.serializer, value) : undefined

@@ -1,7 +1,7 @@
 import { describeInput, ValidationError } from '../errors'
 import { type BatchHost, type FoundEntry, readL1, readL2Batch } from './batch-read'
 import { forSharing, loadedValue, type PreparedWrite, resolveGrace } from './entry'
-import { checkTags, resolveTtl, type SetOptions } from './options'
+import { entryTags, resolveTtl, type SetOptions } from './options'
 import type { FlightClaim } from './single-flight'
 import { writeEpoch } from './write-log'
 
@@ -49,7 +49,8 @@ export async function getOrSetMany<T>(
   // Validate options before anything runs, so a bad TTL never reaches the loader.
   resolveTtl(options.ttl, defaultTtlMs)
   resolveGrace(options.grace, 0)
-  checkTags(options.tags)
+  // Tags checked and frozen once for the batch: every loaded key's write then keeps this one list.
+  const batchOptions = options.tags === undefined ? options : { ...options, tags: entryTags(options.tags) }
   host.counters.operations++
   const now = host.now()
   const results: (T | undefined)[] = new Array(keys.length).fill(undefined)
@@ -84,7 +85,7 @@ export async function getOrSetMany<T>(
   // A key listed again joins the flight it is in (joined or claimed above), as a second call would, so it
   // gets its own copy of a value that is not frozen.
   if (repeats) for (const i of repeats) waits.push(joinAt(host.flights.join(keys[i]!)!, i))
-  if (claims.length > 0) waits.push(loadClaimed(host, claims, loader, options, since))
+  if (claims.length > 0) waits.push(loadClaimed(host, claims, loader, batchOptions, since))
   await (waits.length === 1 ? waits[0] : Promise.all(waits))
   for (const { settle, at } of claims) {
     if (settle.failed) throw settle.error

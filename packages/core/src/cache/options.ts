@@ -212,11 +212,7 @@ export function resolveTtl(ttl: unknown, fallbackMs: number): number {
   return ms
 }
 
-/**
- * Checks a per-call tags array: non-empty, well-formed strings (a lone surrogate would be stored as U+FFFD).
- * Returns a frozen copy, so a caller changing its array after `set` cannot change what was written, and the
- * shared {@link NO_TAGS} when there are none (no array per untagged write).
- */
+/** Checks a per-call tags array: non-empty, well-formed strings (a lone surrogate would be stored as U+FFFD). */
 export function checkTags(tags: unknown): readonly string[] {
   if (tags === undefined) return NO_TAGS
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0 || !isWellFormed(t))) {
@@ -225,5 +221,16 @@ export function checkTags(tags: unknown): readonly string[] {
       'VALIDATION',
     )
   }
-  return tags.length === 0 ? NO_TAGS : Object.freeze(tags.slice())
+  return tags
+}
+
+/**
+ * `tags` checked, as an entry keeps them: the shared {@link NO_TAGS} when there are none (no array per
+ * untagged write), else frozen, copied unless frozen already, so a caller changing its array after `set`
+ * cannot change what was written.
+ */
+export function entryTags(tags: unknown): readonly string[] {
+  const checked = checkTags(tags)
+  if (checked.length === 0) return NO_TAGS
+  return Object.isFrozen(checked) ? checked : Object.freeze(checked.slice())
 }
