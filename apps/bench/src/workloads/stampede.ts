@@ -6,14 +6,32 @@ const LOADER_MS = 20
 const CALLERS = 1_000
 
 /**
+ * When each round of a two-process stampede starts (epoch ms), in this process. Both processes start
+ * the fresh round and the judged one together; in the role rounds between them one process starts
+ * {@link FOLLOW_LAG_MS} after the other, once each way, so each process has held the lock and waited for
+ * it before the judged round, as in a service that has run a while. Without them, the process that
+ * waited in the fresh round and holds the lock in the judged one runs the load path for the first
+ * time there (and the other the waiting path): V8 compiles it then, 2-4 ms of a 30 ms stampede on a
+ * slow VM (README, Findings, session 23).
+ */
+export interface StampedeSchedule {
+  freshAt: number
+  roleRoundsAt: readonly number[]
+  startAt: number
+}
+
+/** How long the following process starts after the leading one in a role round: the leader holds the lock by then. */
+const FOLLOW_LAG_MS = 10
+
+/**
  * Fires `callers` concurrent getOrSet on one cold key, twice (two keys): first in the fresh process, then
  * in the warmed one; counts loader calls and total time of each. The target is judged on the second, as
  * the other workloads warm up before they measure and a stampede in production hits a running service
  * whose key expired. The first is reported too: V8 compiles each function on its first call, 2-3 ms of a
- * 30 ms stampede in a fresh process. With `warmAt`/`startAt`, each round starts at that instant (two
- * processes stampede together each time).
+ * 30 ms stampede in a fresh process. With a
+ * {@link StampedeSchedule}, each round starts at its instant, with the role rounds between the two.
  */
-async function stampede(context: RunContext, callers: number, at?: { warmAt: number; startAt: number }) {
+async function stampede(context: RunContext, callers: number, schedule?: StampedeSchedule) {
   const cache = await context.open()
   const key = `stampede:${context.rep}`
   let loaderCalls = 0
@@ -33,11 +51,18 @@ async function stampede(context: RunContext, callers: number, at?: { warmAt: num
     if (wrong > 0) throw new Error(`${wrong} callers got a wrong value`)
     return totalMs
   }
-  const freshMs = await round(`${key}:fresh`, at?.warmAt)
+  const freshMs = await round(`${key}:fresh`, schedule?.freshAt)
   const freshLoaderCalls = loaderCalls
+  // Loader calls this process made in each role round (1 where it held the lock, 0 where it waited).
+  const roleLoaderCalls: number[] = []
+  for (const [i, at] of (schedule?.roleRoundsAt ?? []).entries()) {
+    loaderCalls = 0
+    await round(`${key}:role${i}`, at)
+    roleLoaderCalls.push(loaderCalls)
+  }
   loaderCalls = 0
-  const totalMs = await round(key, at?.startAt)
-  return { loaderCalls, totalMs, freshLoaderCalls, freshMs }
+  const totalMs = await round(key, schedule?.startAt)
+  return { loaderCalls, totalMs, freshLoaderCalls, freshMs, roleLoaderCalls }
 }
 
 const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())))
@@ -50,9 +75,14 @@ const columns = [
   { metric: 'freshXLoader', label: 'fresh process: x loader time', digits: 2 },
 ] as const
 
+type RoundTimes = Omit<Awaited<ReturnType<typeof stampede>>, 'roleLoaderCalls'>
+
 /** The metrics of one process's rounds. */
-const metrics = (r: Awaited<ReturnType<typeof stampede>>) => ({
-  ...r,
+const metrics = (r: RoundTimes) => ({
+  loaderCalls: r.loaderCalls,
+  totalMs: r.totalMs,
+  freshLoaderCalls: r.freshLoaderCalls,
+  freshMs: r.freshMs,
   xLoader: r.totalMs / LOADER_MS,
   freshXLoader: r.freshMs / LOADER_MS,
 })
@@ -102,11 +132,23 @@ export const w4TwoProcesses: Workload = {
   minReps: 5,
   async run(context) {
     if (context.args.role === 'helper') {
-      return stampede(context, CALLERS / 2, context.args.at as { warmAt: number; startAt: number })
+      const { roleLoaderCalls, ...times } = await stampede(
+        context,
+        CALLERS / 2,
+        context.args.schedule as StampedeSchedule,
+      )
+      return { ...times, ...Object.fromEntries(roleLoaderCalls.map((n, i) => [`role${i}LoaderCalls`, n])) }
     }
-    // The helper needs well under a second to start; both rounds then begin together in both processes.
-    const warmAt = Date.now() + 1_500
-    const at = { warmAt, startAt: warmAt + 500 }
+    // The helper needs well under a second to start; rounds then begin 300 ms apart, each done well
+    // before the next (the slowest, 1,000 loads of the hand-rolled tier, takes under 200 ms).
+    const freshAt = Date.now() + 1_500
+    const roles = [freshAt + 300, freshAt + 600]
+    const startAt = freshAt + 900
+    const schedule = (lead: number): StampedeSchedule => ({
+      freshAt,
+      roleRoundsAt: roles.map((at, i) => (i === lead ? at : at + FOLLOW_LAG_MS)),
+      startAt,
+    })
     const helper = runChild(
       {
         workload: 'W4-2proc',
@@ -114,19 +156,29 @@ export const w4TwoProcesses: Workload = {
         quick: context.quick,
         runId: context.runId,
         rep: context.rep,
-        args: { role: 'helper', at },
+        args: { role: 'helper', schedule: schedule(1) },
       },
       { timeoutMs: 30_000 },
     )
-    const own = await stampede(context, CALLERS / 2, at)
+    const own = await stampede(context, CALLERS / 2, schedule(0))
     const other = await helper
     if (!other.ok) throw new Error(`helper process failed: ${other.error}`)
-    const theirs = other.metrics as typeof own
-    return metrics({
-      loaderCalls: own.loaderCalls + theirs.loaderCalls,
-      totalMs: Math.max(own.totalMs, theirs.totalMs),
-      freshLoaderCalls: own.freshLoaderCalls + theirs.freshLoaderCalls,
-      freshMs: Math.max(own.freshMs, theirs.freshMs),
-    })
+    const theirs = other.metrics as RoundTimes & Record<string, number>
+    // Role rounds where the process meant to lead made the one loader call (JSON only: a stall longer
+    // than the lag can swap the roles, which leaves that process's path cold for the judged round).
+    const rolesAsPlanned = own.roleLoaderCalls.filter((n, i) =>
+      i === 0
+        ? n === 1 && theirs[`role${i}LoaderCalls`] === 0
+        : n === 0 && theirs[`role${i}LoaderCalls`] === 1,
+    ).length
+    return {
+      ...metrics({
+        loaderCalls: own.loaderCalls + theirs.loaderCalls,
+        totalMs: Math.max(own.totalMs, theirs.totalMs),
+        freshLoaderCalls: own.freshLoaderCalls + theirs.freshLoaderCalls,
+        freshMs: Math.max(own.freshMs, theirs.freshMs),
+      }),
+      rolesAsPlanned,
+    }
   },
 }
