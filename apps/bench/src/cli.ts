@@ -100,3 +100,16 @@ function list(flag: string, value: string | undefined): string[] | undefined {
   if (items.length === 0) throw new UsageError(`${flag} expects a comma-separated list, got "${value}"`)
   return items
 }
+
+/**
+ * How many repetitions `target` runs in `workload`: `--reps`, or the workload's `minReps` when larger,
+ * for the targets it names in `minRepsFor` (all when it names none). Quick runs ignore `minReps`.
+ */
+export function repetitionsOf(
+  workload: Workload,
+  target: string,
+  options: Pick<BenchOptions, 'quick' | 'reps'>,
+): number {
+  if (options.quick || (workload.minRepsFor && !workload.minRepsFor.includes(target))) return options.reps
+  return Math.max(options.reps, workload.minReps ?? 0)
+}

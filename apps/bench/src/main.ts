@@ -3,7 +3,7 @@ import os from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { evaluate, type WorkloadMedians } from './checks'
-import { type BenchOptions, parseCli, UsageError, usage } from './cli'
+import { type BenchOptions, parseCli, repetitionsOf, UsageError, usage } from './cli'
 import { runChild } from './lib/fork'
 import { median } from './lib/stats'
 import { type BenchReport, markdown, type TargetResult } from './report'
@@ -51,10 +51,11 @@ for (const workload of workloads) {
   const targets = workload.targets.filter((t) => !targetFilter || targetFilter.includes(t))
   const raw: Record<string, { reps: Record<string, number>[]; errors: string[] }> = {}
   for (const t of targets) raw[t] = { reps: [], errors: [] }
-  const workloadReps = quick ? reps : Math.max(reps, workload.minReps ?? 0)
+  const repsOf = (target: string) => repetitionsOf(workload, target, { quick, reps })
+  const workloadReps = Math.max(...targets.map(repsOf))
   for (let rep = 0; rep < workloadReps; rep++) {
     // Rotating the order spreads slow drift of a shared machine over every target.
-    const order = targets.map((_, i) => targets[(i + rep) % targets.length]!)
+    const order = targets.map((_, i) => targets[(i + rep) % targets.length]!).filter((t) => rep < repsOf(t))
     for (const target of order) {
       const started = performance.now()
       const result = await runChild(
@@ -65,7 +66,7 @@ for (const workload of workloads) {
       if (result.ok) raw[target]!.reps.push(result.metrics)
       else raw[target]!.errors.push(result.error)
       process.stderr.write(
-        `[${workload.id} rep ${rep + 1}/${workloadReps}] ${target}: ${result.ok ? JSON.stringify(result.metrics, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v)) : `FAILED ${result.error.split('\n')[0]}`} (${ms} ms)\n`,
+        `[${workload.id} rep ${rep + 1}/${repsOf(target)}] ${target}: ${result.ok ? JSON.stringify(result.metrics, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v)) : `FAILED ${result.error.split('\n')[0]}`} (${ms} ms)\n`,
       )
     }
   }

@@ -74,17 +74,28 @@ export function markdown(report: BenchReport, workloads: readonly Workload[]): s
   const sections: string[] = []
   // Workloads with a minimum above --reps, grouped by count: "5 for W1, W2".
   const more = new Map<number, string[]>()
+  let partly = false
   for (const w of report.workloads) {
     const workload = workloads.find((x) => x.id === w.id)!
-    const runs = Math.max(...Object.values(w.results).map((r) => r.reps.length + r.errors.length))
+    const runsOf = Object.entries(w.results).map(([t, r]) => [t, r.reps.length + r.errors.length] as const)
+    const runs = Math.max(...runsOf.map(([, n]) => n))
     let note = ''
     if (runs > report.reps) {
-      note = ` (median of ${runs} repetitions)`
+      // Only the targets a target of issue 7 reads may have run the minimum (see Workload.minRepsFor).
+      const most = runsOf.filter(([, n]) => n === runs).map(([t]) => t)
+      const others = runsOf.filter(([, n]) => n < runs)
+      note =
+        others.length === 0
+          ? ` (median of ${runs} repetitions)`
+          : ` (median of ${runs} repetitions for ${most.join(', ')}; ${[...new Set(others.map(([, n]) => n))].join(' or ')} for the others)`
+      partly ||= others.length > 0
       more.set(runs, [...(more.get(runs) ?? []), w.id])
     }
     sections.push('', `### ${w.id}: ${w.title}${note}`, '', workloadTable(workload, w.results))
   }
-  const exceptions = [...more].map(([runs, ids]) => `${runs} for ${ids.join(', ')}`).join('; ')
+  const exceptions = [...more]
+    .map(([runs, ids]) => `${runs} for ${ids.join(', ')}${partly ? ' (the targets judged there)' : ''}`)
+    .join('; ')
   const reps = `median of ${report.reps} repetition(s)${exceptions ? ` (${exceptions})` : ''}`
   return [
     `Run ${report.date}, ${report.quick ? 'quick mode' : 'full mode'}, ${reps}, ` +

@@ -4,14 +4,28 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { parseCli, UsageError, usage } from '../src/cli'
+import { parseCli, repetitionsOf, UsageError, usage } from '../src/cli'
 import type { BenchReport } from '../src/report'
-import { WORKLOAD_LIST } from '../src/workloads/registry'
+import { WORKLOAD_LIST, WORKLOADS } from '../src/workloads/registry'
 
 const run = promisify(execFile)
 const benchDir = resolve(import.meta.dirname, '..')
 
 describe('bench command line', () => {
+  it('runs a workload minimum only for the targets a check reads, and never in quick runs', () => {
+    const full = { quick: false, reps: 3 }
+    const w2 = WORKLOADS.W2!
+    expect(['ours (@cache/*)', 'ioredis', 'cache-manager'].map((t) => repetitionsOf(w2, t, full))).toEqual([
+      5, 5, 5,
+    ])
+    expect(repetitionsOf(w2, 'bentocache', full)).toBe(3)
+    expect(repetitionsOf(w2, 'bentocache', { quick: false, reps: 7 })).toBe(7)
+    expect(repetitionsOf(w2, 'ioredis', { quick: true, reps: 1 })).toBe(1)
+    // Without minRepsFor the minimum covers every target; without minReps nothing changes.
+    expect(repetitionsOf({ ...w2, minRepsFor: undefined }, 'bentocache', full)).toBe(5)
+    expect(repetitionsOf(WORKLOADS.W3!, 'ours (@cache/*)', full)).toBe(3)
+  })
+
   it('defaults to every workload, 3 repetitions, and 1 with --quick', () => {
     expect(parseCli([], WORKLOAD_LIST)).toEqual({
       quick: false,

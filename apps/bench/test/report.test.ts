@@ -38,6 +38,17 @@ describe('markdown report header', () => {
     expect(text).not.toMatch(/### W3: .*median of/)
   })
 
+  it('says which targets ran the minimum when the others ran --reps', () => {
+    const base = report({ W2: 5 })
+    base.workloads[0]!.results.ioredis = result(5)
+    base.workloads[0]!.results.bentocache = result(3)
+    const text = markdown(base, Object.values(WORKLOADS))
+    expect(firstLine(text)).toContain('median of 3 repetition(s) (5 for W2 (the targets judged there)),')
+    expect(text).toContain(
+      `### W2: ${WORKLOADS.W2!.title} (median of 5 repetitions for ${OURS}, ioredis; 3 for the others)`,
+    )
+  })
+
   it('adds nothing when every workload ran --reps repetitions', () => {
     const text = markdown(report({ W1: 8, W3: 8 }, 8), Object.values(WORKLOADS))
     expect(firstLine(text)).toContain('median of 8 repetition(s), Node 20.20.2')

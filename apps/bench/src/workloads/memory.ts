@@ -1,6 +1,7 @@
 import { hotLoop } from '../lib/loops'
 import { uniformSamples } from '../lib/random'
 import { kbObject } from '../lib/values'
+import { OURS } from '../targets/names'
 import type { Workload } from './types'
 
 const HOUR_MS = 3_600_000
@@ -39,6 +40,7 @@ export const w1: Workload = {
   ],
   l1Items: 20_000,
   minReps: HOT_MIN_REPS,
+  minRepsFor: [OURS, 'lru-cache'],
   async run(context) {
     const cache = await context.open()
     const { keys, order, mask, durationMs, warmupMs } = await hotKeys(context.quick)
@@ -65,6 +67,7 @@ export const w1b: Workload = {
   ],
   l1Items: 20_000,
   minReps: HOT_MIN_REPS,
+  minRepsFor: [OURS, 'lru-cache'],
   async run(context) {
     const cache = await context.open()
     const { keys, order, mask, durationMs, warmupMs } = await hotKeys(context.quick)

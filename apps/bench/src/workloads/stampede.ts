@@ -1,4 +1,5 @@
 import { runChild } from '../lib/fork'
+import { OURS } from '../targets/names'
 import type { Mode } from '../targets/types'
 import type { RunContext, Workload } from './types'
 
@@ -130,6 +131,7 @@ export const w4TwoProcesses: Workload = {
   // Two processes and Redis share 2 cores here, so a single warmed stampede takes 1.2-1.8x the loader's
   // time (session 8); with three repetitions, two slow ones decided the median.
   minReps: 5,
+  minRepsFor: [OURS],
   async run(context) {
     if (context.args.role === 'helper') {
       const { roleLoaderCalls, ...times } = await stampede(

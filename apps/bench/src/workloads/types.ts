@@ -45,6 +45,11 @@ export interface Workload {
    * workloads whose speed depends on where one process's heap happens to lay out its objects.
    */
   minReps?: number
+  /**
+   * The targets `minReps` applies to: those a target of issue 7 reads (ours and what it is compared with).
+   * The others run `--reps` times, as in every workload. @default every target
+   */
+  minRepsFor?: readonly string[]
   ours?: OursOptions
   run(context: RunContext): Promise<Record<string, number>>
 }
