@@ -72,30 +72,27 @@ export function checksTable(checks: readonly Check[]): string {
 /** The whole report as markdown. */
 export function markdown(report: BenchReport, workloads: readonly Workload[]): string {
   const sections: string[] = []
-  // Workloads with a minimum above --reps, grouped by count: "5 for W1, W2".
-  const more = new Map<number, string[]>()
-  let partly = false
+  // Workloads with a minimum above --reps, grouped by count: "5 for W1, W2", or "5 for the targets
+  // judged in W1, W2" when only those ran it (see Workload.minRepsFor).
+  const more = new Map<string, string[]>()
   for (const w of report.workloads) {
     const workload = workloads.find((x) => x.id === w.id)!
     const runsOf = Object.entries(w.results).map(([t, r]) => [t, r.reps.length + r.errors.length] as const)
     const runs = Math.max(...runsOf.map(([, n]) => n))
     let note = ''
     if (runs > report.reps) {
-      // Only the targets a target of issue 7 reads may have run the minimum (see Workload.minRepsFor).
       const most = runsOf.filter(([, n]) => n === runs).map(([t]) => t)
-      const others = runsOf.filter(([, n]) => n < runs)
+      const fewer = [...new Set(runsOf.filter(([, n]) => n < runs).map(([, n]) => n))]
       note =
-        others.length === 0
+        fewer.length === 0
           ? ` (median of ${runs} repetitions)`
-          : ` (median of ${runs} repetitions for ${most.join(', ')}; ${[...new Set(others.map(([, n]) => n))].join(' or ')} for the others)`
-      partly ||= others.length > 0
-      more.set(runs, [...(more.get(runs) ?? []), w.id])
+          : ` (median of ${runs} repetitions for ${most.join(', ')}; ${fewer.join(' or ')} for the others)`
+      const group = fewer.length === 0 ? `${runs} for` : `${runs} for the targets judged in`
+      more.set(group, [...(more.get(group) ?? []), w.id])
     }
     sections.push('', `### ${w.id}: ${w.title}${note}`, '', workloadTable(workload, w.results))
   }
-  const exceptions = [...more]
-    .map(([runs, ids]) => `${runs} for ${ids.join(', ')}${partly ? ' (the targets judged there)' : ''}`)
-    .join('; ')
+  const exceptions = [...more].map(([group, ids]) => `${group} ${ids.join(', ')}`).join('; ')
   const reps = `median of ${report.reps} repetition(s)${exceptions ? ` (${exceptions})` : ''}`
   return [
     `Run ${report.date}, ${report.quick ? 'quick mode' : 'full mode'}, ${reps}, ` +

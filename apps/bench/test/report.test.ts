@@ -43,7 +43,7 @@ describe('markdown report header', () => {
     base.workloads[0]!.results.ioredis = result(5)
     base.workloads[0]!.results.bentocache = result(3)
     const text = markdown(base, Object.values(WORKLOADS))
-    expect(firstLine(text)).toContain('median of 3 repetition(s) (5 for W2 (the targets judged there)),')
+    expect(firstLine(text)).toContain('median of 3 repetition(s) (5 for the targets judged in W2),')
     expect(text).toContain(
       `### W2: ${WORKLOADS.W2!.title} (median of 5 repetitions for ${OURS}, ioredis; 3 for the others)`,
     )
