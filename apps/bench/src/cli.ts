@@ -41,7 +41,9 @@ export function usage(workloads: readonly Workload[]): string {
 export function parseCli(argv: readonly string[], known: readonly Workload[]): BenchOptions | undefined {
   let values: ReturnType<typeof parse>['values']
   try {
-    values = parse(argv).values
+    // `pnpm bench -- --quick` passes the `--` on (npm drops it); parseArgs would take what follows as
+    // positionals and reject them.
+    values = parse(argv[0] === '--' ? argv.slice(1) : argv).values
   } catch (error) {
     throw new UsageError((error as Error).message)
   }

@@ -38,6 +38,14 @@ describe('bench command line', () => {
     expect(parseCli(['--quick'], WORKLOAD_LIST)).toMatchObject({ quick: true, reps: 1 })
   })
 
+  it('takes the options after a leading `--`, as `pnpm bench -- --quick` passes them', () => {
+    expect(parseCli(['--', '--quick', '--only', 'W2'], WORKLOAD_LIST)).toMatchObject({
+      quick: true,
+      workloads: [WORKLOADS.W2],
+    })
+    expect(() => parseCli(['--quick', '--', 'W2'], WORKLOAD_LIST)).toThrow(UsageError)
+  })
+
   it('keeps the chosen workloads in run order and the chosen targets', () => {
     const options = parseCli(['--only', 'W6b, W2', '--targets', 'ioredis', '--reps', '5'], WORKLOAD_LIST)!
     expect(options.workloads.map((w) => w.id)).toEqual(['W2', 'W6b'])
