@@ -29,8 +29,8 @@ const FOLLOW_LAG_MS = 10
  * in the warmed one; counts loader calls and total time of each. The target is judged on the second, as
  * the other workloads warm up before they measure and a stampede in production hits a running service
  * whose key expired. The first is reported too: V8 compiles each function on its first call, 2-3 ms of a
- * 30 ms stampede in a fresh process. With a
- * {@link StampedeSchedule}, each round starts at its instant, with the role rounds between the two.
+ * 30 ms stampede in a fresh process. With a {@link StampedeSchedule}, each round starts at its instant,
+ * with the role rounds between the two.
  */
 async function stampede(context: RunContext, callers: number, schedule?: StampedeSchedule) {
   const cache = await context.open()
