@@ -21,10 +21,10 @@ import { memoryL1 } from '@cache/memory'
 import { redisLock, redisStore } from '@cache/redis-ioredis'
 import { REDIS_URL } from '../src/lib/redis'
 import { median } from '../src/lib/stats'
+import { twoProcessSchedules } from '../src/workloads/stampede'
 
 const CALLERS = 500
 const LOADER_MS = 20
-const FOLLOW_LAG_MS = 10
 
 interface TraceEvent {
   at: number
@@ -115,14 +115,11 @@ interface Report {
 }
 
 async function pair(withRoles: boolean, id: string): Promise<{ a: Report; b: Report; startAt: number }> {
-  const freshAt = Date.now() + 1_500
-  const roles = withRoles ? [freshAt + 300, freshAt + 600] : []
-  const startAt = freshAt + (withRoles ? 900 : 500)
-  const plan = (name: 'A' | 'B', lead: number): Plan => ({
-    name,
-    namespace: `stampede-trace-${id}`,
-    rounds: [freshAt, ...roles.map((at, i) => (i === lead ? at : at + FOLLOW_LAG_MS)), startAt],
-  })
+  const schedules = twoProcessSchedules(Date.now() + 1_500, withRoles)
+  const plan = (name: 'A' | 'B', lead: number): Plan => {
+    const { freshAt, roleRoundsAt, startAt } = schedules[lead]!
+    return { name, namespace: `stampede-trace-${id}`, rounds: [freshAt, ...roleRoundsAt, startAt] }
+  }
   const run = (p: Plan) =>
     new Promise<Report>((resolve, reject) => {
       const process = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(p)], {
@@ -134,7 +131,7 @@ async function pair(withRoles: boolean, id: string): Promise<{ a: Report; b: Rep
       )
     })
   const [a, b] = await Promise.all([run(plan('A', 0)), run(plan('B', 1))])
-  return { a, b, startAt }
+  return { a, b, startAt: schedules[0].startAt }
 }
 
 /** When the first event named `what` (in `process`, if given) happened. */

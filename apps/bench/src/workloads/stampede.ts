@@ -23,6 +23,26 @@ export interface StampedeSchedule {
 
 /** How long the following process starts after the leading one in a role round: the leader holds the lock by then. */
 const FOLLOW_LAG_MS = 10
+/** Rounds start this far apart, each done well before the next (the slowest, 1,000 loads of the hand-rolled tier, takes under 200 ms). */
+const ROUND_GAP_MS = 300
+
+/**
+ * The schedules of W4-2proc's two processes from `freshAt`: the first process leads role round 0, the
+ * second role round 1. Without `roleRounds`, the judged round follows the fresh one directly.
+ */
+export function twoProcessSchedules(
+  freshAt: number,
+  roleRounds = true,
+): [StampedeSchedule, StampedeSchedule] {
+  const roles = roleRounds ? [freshAt + ROUND_GAP_MS, freshAt + 2 * ROUND_GAP_MS] : []
+  const startAt = freshAt + (roles.length + 1) * ROUND_GAP_MS
+  const schedule = (lead: number): StampedeSchedule => ({
+    freshAt,
+    roleRoundsAt: roles.map((at, i) => (i === lead ? at : at + FOLLOW_LAG_MS)),
+    startAt,
+  })
+  return [schedule(0), schedule(1)]
+}
 
 /**
  * Fires `callers` concurrent getOrSet on one cold key, twice (two keys): first in the fresh process, then
@@ -141,16 +161,8 @@ export const w4TwoProcesses: Workload = {
       )
       return { ...times, ...Object.fromEntries(roleLoaderCalls.map((n, i) => [`role${i}LoaderCalls`, n])) }
     }
-    // The helper needs well under a second to start; rounds then begin 300 ms apart, each done well
-    // before the next (the slowest, 1,000 loads of the hand-rolled tier, takes under 200 ms).
-    const freshAt = Date.now() + 1_500
-    const roles = [freshAt + 300, freshAt + 600]
-    const startAt = freshAt + 900
-    const schedule = (lead: number): StampedeSchedule => ({
-      freshAt,
-      roleRoundsAt: roles.map((at, i) => (i === lead ? at : at + FOLLOW_LAG_MS)),
-      startAt,
-    })
+    // The helper needs well under a second to start.
+    const [mine, helpers] = twoProcessSchedules(Date.now() + 1_500)
     const helper = runChild(
       {
         workload: 'W4-2proc',
@@ -158,21 +170,21 @@ export const w4TwoProcesses: Workload = {
         quick: context.quick,
         runId: context.runId,
         rep: context.rep,
-        args: { role: 'helper', schedule: schedule(1) },
+        args: { role: 'helper', schedule: helpers },
       },
       { timeoutMs: 30_000 },
     )
-    const own = await stampede(context, CALLERS / 2, schedule(0))
+    const own = await stampede(context, CALLERS / 2, mine)
     const other = await helper
     if (!other.ok) throw new Error(`helper process failed: ${other.error}`)
     const theirs = other.metrics as RoundTimes & Record<string, number>
     // Role rounds where the process meant to lead made the one loader call (JSON only: a stall longer
-    // than the lag can swap the roles, which leaves that process's path cold for the judged round).
-    const rolesAsPlanned = own.roleLoaderCalls.filter((n, i) =>
-      i === 0
-        ? n === 1 && theirs[`role${i}LoaderCalls`] === 0
-        : n === 0 && theirs[`role${i}LoaderCalls`] === 1,
-    ).length
+    // than the lag can swap the roles, which leaves that process's path cold for the judged round). This
+    // process leads round 0.
+    const rolesAsPlanned = own.roleLoaderCalls.filter((n, i) => {
+      const ownCalls = i === 0 ? 1 : 0
+      return n === ownCalls && theirs[`role${i}LoaderCalls`] === 1 - ownCalls
+    }).length
     return {
       ...metrics({
         loaderCalls: own.loaderCalls + theirs.loaderCalls,
