@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Workload } from './workloads/types'
 
@@ -114,4 +115,18 @@ export function repetitionsOf(
 ): number {
   if (options.quick || (workload.minRepsFor && !workload.minRepsFor.includes(target))) return options.reps
   return Math.max(options.reps, workload.minReps ?? 0)
+}
+
+/**
+ * Where the JSON report goes: `--out` taken from the directory the user ran the command in (pnpm and npm
+ * run the script in the package's directory and name the caller's in `INIT_CWD`), else the default file.
+ */
+export function reportPath(
+  options: Pick<BenchOptions, 'out' | 'quick'>,
+  benchDir: string,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  if (options.out === undefined)
+    return resolve(benchDir, 'results', options.quick ? 'quick.json' : 'latest.json')
+  return resolve(env.INIT_CWD ?? process.cwd(), options.out)
 }

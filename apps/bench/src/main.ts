@@ -3,7 +3,7 @@ import os from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { evaluate, type WorkloadMedians } from './checks'
-import { type BenchOptions, parseCli, repetitionsOf, UsageError, usage } from './cli'
+import { type BenchOptions, parseCli, repetitionsOf, reportPath, UsageError, usage } from './cli'
 import { runChild } from './lib/fork'
 import { median } from './lib/stats'
 import { type BenchReport, markdown, type TargetResult } from './report'
@@ -24,7 +24,7 @@ function parsed(): BenchOptions {
 
 const { quick, reps, workloads, targets: targetFilter, source, out: outOption } = parsed()
 const here = dirname(fileURLToPath(import.meta.url))
-const out = resolve(outOption ?? resolve(here, '..', 'results', quick ? 'quick.json' : 'latest.json'))
+const out = reportPath({ out: outOption, quick }, resolve(here, '..'))
 if (source && !import.meta.url.endsWith('.ts')) {
   console.error('--source needs the TypeScript entry: node --import tsx src/main.ts --source')
   process.exit(2)

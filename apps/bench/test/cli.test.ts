@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { parseCli, repetitionsOf, UsageError, usage } from '../src/cli'
+import { parseCli, repetitionsOf, reportPath, UsageError, usage } from '../src/cli'
 import type { BenchReport } from '../src/report'
 import { WORKLOAD_LIST, WORKLOADS } from '../src/workloads/registry'
 
@@ -44,6 +44,20 @@ describe('bench command line', () => {
       workloads: [WORKLOADS.W2],
     })
     expect(() => parseCli(['--quick', '--', 'W2'], WORKLOAD_LIST)).toThrow(UsageError)
+  })
+
+  it('writes --out relative to where the command was run (INIT_CWD), else to results/', () => {
+    const bench = resolve('/repo/apps/bench')
+    const root = { INIT_CWD: resolve('/repo') }
+    expect(reportPath({ out: 'x.json', quick: false }, bench, root)).toBe(resolve('/repo/x.json'))
+    expect(reportPath({ out: '/tmp/y.json', quick: false }, bench, root)).toBe(resolve('/tmp/y.json'))
+    expect(reportPath({ out: 'x.json', quick: false }, bench, {})).toBe(resolve(process.cwd(), 'x.json'))
+    expect(reportPath({ out: undefined, quick: false }, bench, root)).toBe(
+      resolve(bench, 'results', 'latest.json'),
+    )
+    expect(reportPath({ out: undefined, quick: true }, bench, root)).toBe(
+      resolve(bench, 'results', 'quick.json'),
+    )
   })
 
   it('keeps the chosen workloads in run order and the chosen targets', () => {
