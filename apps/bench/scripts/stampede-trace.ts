@@ -2,7 +2,7 @@
  * Where a two-process stampede's time goes (W4-2proc with our stack): two forked processes, 500
  * `getOrSet` callers each on one cold key (20 ms loader), every store and lock call timestamped on one
  * clock (`performance.timeOrigin + performance.now()`), GC pauses observed. Each repetition is a pair of
- * fresh processes running, like the bench, a fresh round, then (with --roles) the two role rounds, then
+ * fresh processes running, like the bench, a fresh round, then (unless --no-roles) the two role rounds, then
  * the traced round; the fresh round's lock holder is recorded, so rounds where the roles swapped show.
  *
  *   pnpm --filter @cache/bench stampede:trace                 # 8 pairs, W4-2proc's rounds
@@ -21,7 +21,7 @@ import { memoryL1 } from '@cache/memory'
 import { redisLock, redisStore } from '@cache/redis-ioredis'
 import { REDIS_URL } from '../src/lib/redis'
 import { median } from '../src/lib/stats'
-import { twoProcessSchedules } from '../src/workloads/stampede'
+import { sleepUntil, twoProcessSchedules } from '../src/workloads/stampede'
 
 const CALLERS = 500
 const LOADER_MS = 20
@@ -95,7 +95,7 @@ async function child(plan: Plan): Promise<void> {
   }
   const loadsPerRound: number[] = []
   for (const [i, at] of plan.rounds.entries()) {
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())))
+    await sleepUntil(at)
     tracing = i === plan.rounds.length - 1
     loads = 0
     log('start')

@@ -86,7 +86,9 @@ async function stampede(context: RunContext, callers: number, schedule?: Stamped
   return { loaderCalls, totalMs, freshLoaderCalls, freshMs, roleLoaderCalls }
 }
 
-const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())))
+/** Resolves at `at` (epoch ms), or on the next turn when that has passed. */
+export const sleepUntil = (at: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())))
 
 const columns = [
   { metric: 'loaderCalls', label: 'loader calls', digits: 0 },
