@@ -1,18 +1,26 @@
 /*
  * Bytes and CPU time per compressor and level on the W5 workload's ~100 KB chat responses, codec only
  * (no Redis): stored/JSON ratio, compress and decompress CPU ms per entry (best of several passes).
+ * With --prose, on human-written text instead: the READMEs of the installed packages (markdown prose
+ * with code, as LLM answers are), cut into 100 KB chat responses, to check that W5's bytes target is as
+ * hard on real text as on the generated one (about 14 responses).
  *
  *   pnpm --filter @cache/bench bench:compression-levels
+ *   pnpm --filter @cache/bench bench:compression-levels --prose
  */
 import { fflateCompressor } from '@cache/compression-fflate'
 import { zlibCompressor } from '@cache/compression-node'
 import type { Compressor } from '@cache/core'
 import { llmResponse } from '../src/lib/values'
+import { proseResponses } from './prose-corpus'
 
-const ENTRIES = 20
-const inputs = Array.from({ length: ENTRIES }, (_, i) =>
-  new TextEncoder().encode(JSON.stringify(llmResponse(100_000, i + 1))),
-)
+const prose = process.argv.includes('--prose')
+const generated = () =>
+  Array.from({ length: 20 }, (_, i) => new TextEncoder().encode(JSON.stringify(llmResponse(100_000, i + 1))))
+const inputs = prose
+  ? proseResponses(100_000).map((r) => new TextEncoder().encode(JSON.stringify(r)))
+  : generated()
+const ENTRIES = inputs.length
 const jsonBytes = inputs.reduce((sum, b) => sum + b.length, 0)
 
 // CPU time, not wall time: the machine is shared, and CPU time moves less with its load.
@@ -36,7 +44,7 @@ const rows: [string, Compressor, number][] = [
 
 const perEntryKb = jsonBytes / ENTRIES / 1000
 console.log(
-  `${ENTRIES} W5 responses, ${Math.round(jsonBytes / ENTRIES)} B of JSON each, Node ${process.version}\n`,
+  `${ENTRIES} ${prose ? 'README prose' : 'W5'} responses, ${Math.round(jsonBytes / ENTRIES)} B of JSON each, Node ${process.version}\n`,
 )
 console.log('| Compressor | Stored / JSON | compress ms | compress MB/s | decompress ms | decompress MB/s |')
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |')

@@ -48,14 +48,18 @@ export function llmText(bytes: number, seed: number): string {
 
 /** A chat-completion-shaped response around `llmText`. */
 export function llmResponse(bytes: number, seed: number): Record<string, unknown> {
+  return chatCompletion(llmText(bytes, seed), seed)
+}
+
+/** A chat completion whose answer is `content`. */
+export function chatCompletion(content: string, seed: number): Record<string, unknown> {
+  const tokens = Math.round(content.length / 4)
   return {
     id: `chatcmpl-${seed}`,
     object: 'chat.completion',
     created: 1_760_000_000 + seed,
     model: 'gpt-bench-1',
-    choices: [
-      { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: llmText(bytes, seed) } },
-    ],
-    usage: { prompt_tokens: 812, completion_tokens: Math.round(bytes / 4), total_tokens: 812 + bytes / 4 },
+    choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }],
+    usage: { prompt_tokens: 812, completion_tokens: tokens, total_tokens: 812 + tokens },
   }
 }
