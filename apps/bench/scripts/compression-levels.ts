@@ -4,7 +4,7 @@
  * the codec's CPU per operation of W5's loop (80 % reads, 20 % writes).
  * With --prose, on human-written text instead: the READMEs of the installed packages (markdown prose
  * with code, as LLM answers are), cut into 100 KB chat responses, to check that W5's bytes target is as
- * hard on real text as on the generated one (about 14 responses).
+ * hard on real text as on the generated one (18 responses).
  *
  *   pnpm --filter @cache/bench bench:compression-levels
  *   pnpm --filter @cache/bench bench:compression-levels --prose
@@ -16,11 +16,10 @@ import { llmResponse } from '../src/lib/values'
 import { proseResponses } from './prose-corpus'
 
 const prose = process.argv.includes('--prose')
-const generated = () =>
-  Array.from({ length: 20 }, (_, i) => new TextEncoder().encode(JSON.stringify(llmResponse(100_000, i + 1))))
-const inputs = prose
-  ? proseResponses(100_000).map((r) => new TextEncoder().encode(JSON.stringify(r)))
-  : generated()
+const responses = prose
+  ? proseResponses(100_000)
+  : Array.from({ length: 20 }, (_, i) => llmResponse(100_000, i + 1))
+const inputs = responses.map((r) => new TextEncoder().encode(JSON.stringify(r)))
 const ENTRIES = inputs.length
 const jsonBytes = inputs.reduce((sum, b) => sum + b.length, 0)
 

@@ -36,8 +36,9 @@ export function installedReadmes(store = STORE): string[] {
     const modules = join(store, version, 'node_modules')
     if (!existsSync(modules)) continue
     for (const { name, dir } of packageDirs(modules)) {
+      if (seen.has(name)) continue
       const readme = README_NAMES.map((file) => join(dir, file)).find((path) => existsSync(path))
-      if (seen.has(name) || readme === undefined) continue
+      if (readme === undefined) continue
       seen.add(name)
       texts.push(readFileSync(readme, 'utf8'))
     }

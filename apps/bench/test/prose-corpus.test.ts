@@ -20,11 +20,11 @@ function fakeStore(): string {
   readme(join(store, 'alpha@2.0.0/node_modules/alpha'), 'README.md', 'alpha two')
   readme(join(store, '@scope+beta@1.0.0/node_modules/@scope/beta'), 'readme.md', 'beta')
   mkdirSync(join(store, 'gamma@1.0.0/node_modules/gamma'), { recursive: true })
-  // alpha's dependency link: the package it points to is read once, from its own entry.
-  symlinkSync(
-    join(store, '@scope+beta@1.0.0/node_modules/@scope'),
-    join(store, 'alpha@1.0.0/node_modules/@scope'),
-  )
+  // Dependency links, a plain and a scoped one, to packages outside the store: neither is read.
+  readme(join(root, 'linked/delta'), 'README.md', 'delta')
+  readme(join(root, 'linked/@other/epsilon'), 'README.md', 'epsilon')
+  symlinkSync(join(root, 'linked/delta'), join(store, 'alpha@1.0.0/node_modules/delta'))
+  symlinkSync(join(root, 'linked/@other'), join(store, 'alpha@1.0.0/node_modules/@other'))
   writeFileSync(join(store, 'lock.yaml'), '')
   return `${store}/`
 }
