@@ -10,6 +10,8 @@ export interface BenchOptions {
   workloads: readonly Workload[]
   /** Target names to keep; `undefined` keeps every target. */
   targets: readonly string[] | undefined
+  /** Some workload or target left out (`--only`, `--targets`): the report is not a full run. */
+  partial: boolean
   out: string | undefined
   source: boolean
 }
@@ -29,7 +31,8 @@ export function usage(workloads: readonly Workload[]): string {
     '  --reps N           repetitions per target (default 3, 1 with --quick); figures are medians',
     '  --only IDS         comma-separated workload ids to run (default: all)',
     '  --targets NAMES    comma-separated target names to run (default: all of each workload)',
-    '  --out FILE         where to write the JSON report (default: results/latest.json or results/quick.json)',
+    '  --out FILE         where to write the JSON report (default: results/latest.json; results/quick.json',
+    '                     with --quick, results/partial.json with --only or --targets)',
     '  --source           run our packages from TypeScript source (needs: node --import tsx src/main.ts)',
     '  --help             this text',
     '',
@@ -71,7 +74,8 @@ export function parseCli(argv: readonly string[], known: readonly Workload[]): B
         `--targets: no workload chosen runs ${unknown.map((t) => `"${t}"`).join(', ')}; they run: ${[...offered].join(', ')}`,
       )
   }
-  return { quick, reps, workloads, targets, out: values.out, source: values.source ?? false }
+  const partial = workloads.length < known.length || targets !== undefined
+  return { quick, reps, workloads, targets, partial, out: values.out, source: values.source ?? false }
 }
 
 /** The target names `workloads` run, each once, in the order they first appear. */
@@ -120,13 +124,17 @@ export function repetitionsOf(
 /**
  * Where the JSON report goes: `--out` taken from the directory the user ran the command in (pnpm and npm
  * run the script in the package's directory and name the caller's in `INIT_CWD`), else the default file.
+ * Only a full run defaults to `results/latest.json`, the run the READMEs carry (`bench:readme`).
  */
 export function reportPath(
-  options: Pick<BenchOptions, 'out' | 'quick'>,
+  options: Pick<BenchOptions, 'out' | 'quick' | 'partial'>,
   benchDir: string,
   env: Record<string, string | undefined> = process.env,
 ): string {
-  if (options.out === undefined)
-    return resolve(benchDir, 'results', options.quick ? 'quick.json' : 'latest.json')
-  return resolve(env.INIT_CWD ?? process.cwd(), options.out)
+  if (options.out !== undefined) return resolve(env.INIT_CWD ?? process.cwd(), options.out)
+  return resolve(
+    benchDir,
+    'results',
+    options.quick ? 'quick.json' : options.partial ? 'partial.json' : 'latest.json',
+  )
 }

@@ -22,9 +22,9 @@ function parsed(): BenchOptions {
   }
 }
 
-const { quick, reps, workloads, targets: targetFilter, source, out: outOption } = parsed()
+const { quick, reps, workloads, targets: targetFilter, source, partial, out: outOption } = parsed()
 const here = dirname(fileURLToPath(import.meta.url))
-const out = reportPath({ out: outOption, quick }, resolve(here, '..'))
+const out = reportPath({ out: outOption, quick, partial }, resolve(here, '..'))
 if (source && !import.meta.url.endsWith('.ts')) {
   console.error('--source needs the TypeScript entry: node --import tsx src/main.ts --source')
   process.exit(2)

@@ -32,6 +32,7 @@ describe('bench command line', () => {
       reps: 3,
       workloads: WORKLOAD_LIST,
       targets: undefined,
+      partial: false,
       out: undefined,
       source: false,
     })
@@ -49,14 +50,22 @@ describe('bench command line', () => {
   it('writes --out relative to where the command was run (INIT_CWD), else to results/', () => {
     const bench = resolve('/repo/apps/bench')
     const root = { INIT_CWD: resolve('/repo') }
-    expect(reportPath({ out: 'x.json', quick: false }, bench, root)).toBe(resolve('/repo/x.json'))
-    expect(reportPath({ out: '/tmp/y.json', quick: false }, bench, root)).toBe(resolve('/tmp/y.json'))
-    expect(reportPath({ out: 'x.json', quick: false }, bench, {})).toBe(resolve(process.cwd(), 'x.json'))
-    expect(reportPath({ out: undefined, quick: false }, bench, root)).toBe(
+    const full = { quick: false, partial: false }
+    expect(reportPath({ ...full, out: 'x.json' }, bench, root)).toBe(resolve('/repo/x.json'))
+    expect(reportPath({ ...full, out: '/tmp/y.json' }, bench, root)).toBe(resolve('/tmp/y.json'))
+    expect(reportPath({ ...full, out: 'x.json' }, bench, {})).toBe(resolve(process.cwd(), 'x.json'))
+    expect(reportPath({ ...full, out: undefined }, bench, root)).toBe(
       resolve(bench, 'results', 'latest.json'),
     )
-    expect(reportPath({ out: undefined, quick: true }, bench, root)).toBe(
+    expect(reportPath({ ...full, quick: true, out: undefined }, bench, root)).toBe(
       resolve(bench, 'results', 'quick.json'),
+    )
+    // Only a full run replaces the report the READMEs carry.
+    expect(reportPath({ quick: false, partial: true, out: undefined }, bench, root)).toBe(
+      resolve(bench, 'results', 'partial.json'),
+    )
+    expect(reportPath({ quick: true, partial: true, out: 'x.json' }, bench, root)).toBe(
+      resolve('/repo/x.json'),
     )
   })
 
@@ -65,6 +74,10 @@ describe('bench command line', () => {
     expect(options.workloads.map((w) => w.id)).toEqual(['W2', 'W6b'])
     expect(options.targets).toEqual(['ioredis'])
     expect(options.reps).toBe(5)
+    expect(options.partial).toBe(true)
+    expect(parseCli([], WORKLOAD_LIST)!.partial).toBe(false)
+    expect(parseCli(['--only', WORKLOAD_LIST.map((w) => w.id).join(',')], WORKLOAD_LIST)!.partial).toBe(false)
+    expect(parseCli(['--targets', 'ioredis'], WORKLOAD_LIST)!.partial).toBe(true)
   })
 
   it('names an unknown workload, target, repetition count or flag, and what is accepted', () => {

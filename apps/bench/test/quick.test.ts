@@ -47,6 +47,6 @@ describe('pnpm --filter @cache/bench bench --quick', () => {
     expect(report.checks.length).toBeGreaterThan(10)
     for (const check of report.checks)
       expect(check.measured, `${check.workload} ${check.target}`).not.toBe('n/a')
-    expect(stdout).toMatch(/\| workload \| target \(ours\) \| measured \| status \|/)
+    expect(stdout).toMatch(/\| workload +\| target \(ours\) +\| +measured \| status +\|/)
   })
 })

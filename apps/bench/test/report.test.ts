@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type BenchReport, markdown, type TargetResult } from '../src/report'
+import { type BenchReport, markdown, renderTable, type TargetResult, workloadTable } from '../src/report'
 import { OURS } from '../src/targets/names'
 import { WORKLOADS } from '../src/workloads/registry'
 
@@ -52,5 +52,42 @@ describe('markdown report header', () => {
   it('adds nothing when every workload ran --reps repetitions', () => {
     const text = markdown(report({ W1: 8, W3: 8 }, 8), Object.values(WORKLOADS))
     expect(firstLine(text)).toContain('median of 8 repetition(s), Node 20.20.2')
+  })
+})
+
+describe('tables', () => {
+  it('pad every column to its widest cell, figures to the right', () => {
+    expect(
+      renderTable(
+        ['target', 'ops/s'],
+        [
+          ['ours', '1,234,567'],
+          ['lru-cache', '9'],
+        ],
+        ['left', 'right'],
+      ),
+    ).toBe(
+      [
+        '| target    |     ops/s |',
+        '| --------- | --------: |',
+        '| ours      | 1,234,567 |',
+        '| lru-cache |         9 |',
+      ].join('\n'),
+    )
+  })
+
+  it('escape pipes inside a cell and fill missing cells', () => {
+    expect(renderTable(['a', 'b'], [['x | y']], ['left', 'left'])).toBe(
+      ['| a      | b   |', '| ------ | --- |', '| x \\| y |     |'].join('\n'),
+    )
+  })
+
+  it('keep a failed target in its row, with the first line of its error', () => {
+    const failed: TargetResult = { median: {}, reps: [], errors: ['ECONNREFUSED 127.0.0.1:1 | x\nstack'] }
+    const text = workloadTable(WORKLOADS.W2!, { ioredis: result(3), [OURS]: failed })
+    const rows = text.split('\n')
+    expect(rows).toHaveLength(4)
+    expect(rows[3]).toMatch(/^\| ours \(@cache\/\*\) \(failed: ECONNREFUSED 127\.0\.0\.1:1 \\\| x\) \| +— \|/)
+    expect(new Set(rows.map((row) => row.length)).size).toBe(1)
   })
 })
