@@ -47,7 +47,9 @@ const report: BenchReport = {
 }
 const medians: Record<string, WorkloadMedians> = {}
 
+const runStarted = performance.now()
 for (const workload of workloads) {
+  const workloadStarted = performance.now()
   const targets = workload.targets.filter((t) => !targetFilter || targetFilter.includes(t))
   const raw: Record<string, { reps: Record<string, number>[]; errors: string[] }> = {}
   for (const t of targets) raw[t] = { reps: [], errors: [] }
@@ -83,9 +85,16 @@ for (const workload of workloads) {
     results[target] = { median: med, reps: runs, errors }
     medians[workload.id]![target] = runs.length > 0 ? med : undefined
   }
-  report.workloads.push({ id: workload.id, title: workload.title, baseline: workload.baseline, results })
+  report.workloads.push({
+    id: workload.id,
+    title: workload.title,
+    baseline: workload.baseline,
+    results,
+    elapsedMs: Math.round(performance.now() - workloadStarted),
+  })
 }
 
+report.elapsedMs = Math.round(performance.now() - runStarted)
 // Only the targets of the workloads that ran: the others would all read n/a.
 report.checks = evaluate(medians).filter((c) => workloads.some((w) => w.id === c.workload))
 mkdirSync(dirname(out), { recursive: true })

@@ -1,6 +1,6 @@
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { type BenchReport, checksTable, markdown, runLine } from './report'
+import { type BenchReport, checksTable, markdown, renderTable, runLine } from './report'
 import type { Workload } from './workloads/types'
 
 /** A README, a report or a marker that the READMEs' generated tables cannot be built from. */
@@ -45,6 +45,72 @@ export function readmeBlocks(report: BenchReport, workloads: readonly Workload[]
   }
 }
 
+/** How many runs the run-to-run table shows, newest first; `results/history` keeps every one. */
+export const HISTORY_COLUMNS = 10
+
+/** The file a run keeps in `results/history`: when it started and on what CPU. */
+export function historyName(report: BenchReport): string {
+  const cpu = report.cpuModel
+    .toLowerCase()
+    .replace(/\((r|tm)\)/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+  return `${report.date.slice(0, 16).replace(':', '-')}Z-${cpu || 'cpu'}.json`
+}
+
+const column = (report: BenchReport) => `${report.date.slice(5, 10)} ${report.date.slice(11, 16)}`
+
+function median(report: BenchReport, workload: string, target: string, metric: string): number | undefined {
+  return report.workloads.find((w) => w.id === workload)?.results[target]?.median[metric]
+}
+
+/**
+ * Every target across runs, newest first: one column per run, a row per check (missed ones in bold), and
+ * above them how fast the VM was (bare lru-cache and bare ioredis), since ratios move with it.
+ */
+export function historyTable(reports: readonly BenchReport[]): string {
+  const runs = [...reports].sort((a, b) => b.date.localeCompare(a.date)).slice(0, HISTORY_COLUMNS)
+  const number = (value: number | undefined, scale = 1, unit = '') =>
+    value === undefined
+      ? '—'
+      : `${(value / scale).toLocaleString('en-US', { maximumFractionDigits: scale > 1 ? 2 : 0 })}${unit}`
+  const rows: string[][] = [
+    [
+      'VM',
+      'bare lru-cache W1 gets per CPU-s',
+      ...runs.map((r) => number(median(r, 'W1', 'lru-cache', 'opsPerSec'), 1e6, 'M')),
+    ],
+    ['VM', 'bare ioredis W2 ops/s', ...runs.map((r) => number(median(r, 'W2', 'ioredis', 'opsPerSec')))],
+    [
+      'run',
+      'minutes, build excluded',
+      ...runs.map((r) => (r.elapsedMs === undefined ? '—' : (r.elapsedMs / 60_000).toFixed(1))),
+    ],
+  ]
+  // A row no run has a figure for (run time before reports recorded it) says nothing.
+  const known = rows.filter((row) => row.slice(2).some((cell) => cell !== '—'))
+  const keys = [...new Set(runs.flatMap((r) => r.checks.map((c) => `${c.workload}\u0000${c.target}`)))]
+  for (const key of keys) {
+    const [workload, target] = key.split('\u0000') as [string, string]
+    const cells = runs.map((r) => {
+      const check = r.checks.find((c) => c.workload === workload && c.target === target)
+      if (!check) return '—'
+      return check.met === false ? `**${check.measured}**` : check.measured
+    })
+    known.push([workload, target, ...cells])
+  }
+  const table = renderTable(['workload', 'target (ours)', ...runs.map(column)], known, [
+    'left',
+    'left',
+    ...runs.map(() => 'right' as const),
+  ])
+  const legend = runs.map(
+    (r) =>
+      `- \`${column(r)}\`: ${r.date}, ${r.cpus} x ${r.cpuModel}, Node ${r.node}, \`${r.command}\` ([JSON](results/history/${historyName(r)}))`,
+  )
+  return [table, '', 'Missed targets in bold. Columns (UTC):', '', ...legend].join('\n')
+}
+
 /** Reads a report a full `pnpm bench` run wrote; a quick or partial one cannot stand for the READMEs. */
 export function readFullReport(path: string, workloads: readonly Workload[]): BenchReport {
   let report: BenchReport
@@ -78,15 +144,16 @@ export interface ReadmePaths {
   rootDir: string
 }
 
-/** A README whose generated block differs from what `results/latest.json` renders. */
+/** A README block that differs from what the reports render, or the history copy of the latest run missing. */
 export interface StaleReadme {
   path: string
   block: string
 }
 
 /**
- * Renders `results/latest.json` into both READMEs' generated blocks. With `from`, that report first
- * becomes `results/latest.json`. With `check`, writes nothing and returns the READMEs that are stale.
+ * Renders `results/latest.json` into both READMEs' generated blocks, keeps a copy of it in
+ * `results/history` and renders the run-to-run table from there. With `from`, that report first becomes
+ * `results/latest.json`. With `check`, writes nothing and returns what is stale.
  */
 export function updateReadmes(
   paths: ReadmePaths,
@@ -94,18 +161,37 @@ export function updateReadmes(
   options: { from?: string; check?: boolean } = {},
 ): StaleReadme[] {
   const latest = join(paths.benchDir, 'results', 'latest.json')
+  const historyDir = join(paths.benchDir, 'results', 'history')
   if (options.from !== undefined && options.check)
     throw new ReadmeError('--from and --check do not go together: --check writes nothing')
   if (options.from !== undefined) {
     readFullReport(options.from, workloads)
     if (resolve(options.from) !== resolve(latest)) copyFileSync(options.from, latest)
   }
-  const blocks = readmeBlocks(readFullReport(latest, workloads), workloads)
+  const report = readFullReport(latest, workloads)
+  const stale: StaleReadme[] = []
+  // The latest run is kept in the history too, as the run-to-run table reads it from there.
+  const kept = join(historyDir, historyName(report))
+  if (!existsSync(kept) || readFileSync(kept, 'utf8') !== readFileSync(latest, 'utf8')) {
+    stale.push({ path: kept, block: 'history' })
+    if (!options.check) {
+      mkdirSync(historyDir, { recursive: true })
+      copyFileSync(latest, kept)
+    }
+  }
+  const history = existsSync(historyDir)
+    ? readdirSync(historyDir)
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => readFullReport(join(historyDir, name), workloads))
+    : []
+  if (!history.some((r) => r.date === report.date)) history.push(report)
+  const blocks = readmeBlocks(report, workloads)
+  const benchReadme = join(paths.benchDir, 'README.md')
   const files = [
-    { path: join(paths.benchDir, 'README.md'), block: 'tables', content: blocks.bench },
+    { path: benchReadme, block: 'tables', content: blocks.bench },
+    { path: benchReadme, block: 'history', content: historyTable(history) },
     { path: join(paths.rootDir, 'README.md'), block: 'targets', content: blocks.root },
   ]
-  const stale: StaleReadme[] = []
   for (const file of files) {
     const text = readFileSync(file.path, 'utf8')
     const next = spliceBlock(text, file.block, file.content, file.path)

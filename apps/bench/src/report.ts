@@ -17,7 +17,16 @@ export interface BenchReport {
   node: string
   cpus: number
   cpuModel: string
-  workloads: { id: string; title: string; baseline: string; results: Record<string, TargetResult> }[]
+  /** Wall time of the whole run, build excluded (absent in reports before session 26). */
+  elapsedMs?: number
+  workloads: {
+    id: string
+    title: string
+    baseline: string
+    results: Record<string, TargetResult>
+    /** Wall time of this workload's children, start-up included. */
+    elapsedMs?: number
+  }[]
   checks: Check[]
 }
 

@@ -44,6 +44,9 @@ describe('pnpm --filter @cache/bench bench --quick', () => {
       }
       expect(stdout).toContain(`### ${workload.id}: ${workload.title}`)
     }
+    expect(report.elapsedMs).toBeGreaterThan(0)
+    for (const w of report.workloads) expect(w.elapsedMs, w.id).toBeGreaterThan(0)
+    expect(report.workloads.reduce((sum, w) => sum + w.elapsedMs!, 0)).toBeLessThanOrEqual(report.elapsedMs!)
     expect(report.checks.length).toBeGreaterThan(10)
     for (const check of report.checks)
       expect(check.measured, `${check.workload} ${check.target}`).not.toBe('n/a')

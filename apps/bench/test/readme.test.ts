@@ -1,8 +1,20 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
+  HISTORY_COLUMNS,
+  historyName,
+  historyTable,
   ReadmeError,
   readBlock,
   readFullReport,
@@ -16,6 +28,7 @@ import { WORKLOAD_LIST } from '../src/workloads/registry'
 const benchDir = resolve(import.meta.dirname, '..')
 const rootDir = resolve(benchDir, '../..')
 const latestPath = join(benchDir, 'results', 'latest.json')
+const historyDir = join(benchDir, 'results', 'history')
 
 describe('spliceBlock and readBlock', () => {
   const text = 'intro\n<!-- bench:t:start -->\nold\n<!-- bench:t:end -->\noutro\n'
@@ -50,6 +63,61 @@ describe('the READMEs', () => {
     expect(root).toBe(blocks.root)
     expect(root).toContain('| W5       | stored bytes <= 0.25x JSON')
   })
+
+  it('carry every run of results/history in the run-to-run table, the latest run among them', () => {
+    const names = readdirSync(historyDir)
+    const history = names.map((name) => readFullReport(join(historyDir, name), WORKLOAD_LIST))
+    expect(names).toContain(historyName(readFullReport(latestPath, WORKLOAD_LIST)))
+    const table = readBlock(readFileSync(join(benchDir, 'README.md'), 'utf8'), 'history')
+    expect(table).toBe(historyTable(history))
+    for (const name of names.slice(-HISTORY_COLUMNS)) expect(table).toContain(`(results/history/${name})`)
+  })
+})
+
+describe('historyTable', () => {
+  const latest = () => JSON.parse(readFileSync(latestPath, 'utf8')) as BenchReport
+  const lines = (text: string) => text.split('\n').filter((line) => line.startsWith('| '))
+
+  it('puts the newest run first, missed targets in bold, and — where a run lacks a figure', () => {
+    const older = latest()
+    older.date = '2026-01-02T03:04:00.000Z'
+    older.cpuModel = 'Intel(R) Xeon(R) Test'
+    older.checks = older.checks.filter((c) => c.workload !== 'W7')
+    const newer = latest()
+    newer.date = '2026-02-03T04:05:00.000Z'
+    newer.elapsedMs = 450_000
+    newer.checks = newer.checks.map((c) =>
+      c.workload === 'W1' ? { ...c, measured: '0.50x', met: false } : c,
+    )
+    const text = historyTable([older, newer])
+    const rows = lines(text)
+    expect(rows[0]).toMatch(/\| +02-03 04:05 \| +01-02 03:04 \|$/)
+    const row = (start: string) =>
+      rows
+        .find((r) => r.startsWith(start))!
+        .split('|')
+        .map((cell) => cell.trim())
+    expect(row('| W1 ').slice(3, 5)).toEqual(['**0.50x**', '1.12x'])
+    expect(row('| W7 ').slice(3, 5)).toEqual(['304 ms', '—'])
+    expect(row('| run ').slice(3, 5)).toEqual(['7.5', '—'])
+    expect(row('| VM       | bare ioredis').slice(3, 5)).toEqual(['51,937', '51,937'])
+    expect(text).toContain(
+      '- `01-02 03:04`: 2026-01-02T03:04:00.000Z, 2 x Intel(R) Xeon(R) Test, Node 20.20.2',
+    )
+    expect(text).toContain('(results/history/2026-01-02T03-04Z-intel-xeon-test.json)')
+  })
+
+  it('leaves out a row no run has a figure for, and keeps at most the newest columns', () => {
+    const runs = Array.from({ length: HISTORY_COLUMNS + 2 }, (_, i) => ({
+      ...latest(),
+      date: `2026-03-${String(i + 1).padStart(2, '0')}T00:00:00.000Z`,
+    }))
+    const text = historyTable(runs)
+    expect(text).not.toContain('| run ')
+    expect(lines(text)[0]!.match(/03-\d\d 00:00/g)).toHaveLength(HISTORY_COLUMNS)
+    expect(lines(text)[0]).toContain('03-12 00:00')
+    expect(lines(text)[0]).not.toContain('03-02 00:00')
+  })
 })
 
 describe('updateReadmes', () => {
@@ -65,6 +133,7 @@ describe('updateReadmes', () => {
     const paths = { benchDir: join(dir, 'apps', 'bench'), rootDir: dir }
     mkdirSync(join(paths.benchDir, 'results'), { recursive: true })
     cpSync(latestPath, join(paths.benchDir, 'results', 'latest.json'))
+    cpSync(historyDir, join(paths.benchDir, 'results', 'history'), { recursive: true })
     cpSync(join(benchDir, 'README.md'), join(paths.benchDir, 'README.md'))
     cpSync(join(rootDir, 'README.md'), join(paths.rootDir, 'README.md'))
     return paths
@@ -85,14 +154,43 @@ describe('updateReadmes', () => {
     const benchReadme = join(paths.benchDir, 'README.md')
     const before = readFileSync(benchReadme, 'utf8')
 
-    expect(updateReadmes(paths, WORKLOAD_LIST, { from }).map((s) => s.block)).toEqual(['tables', 'targets'])
+    expect(updateReadmes(paths, WORKLOAD_LIST, { from }).map((s) => s.block)).toEqual([
+      'history',
+      'tables',
+      'history',
+      'targets',
+    ])
     expect(JSON.parse(readFileSync(join(paths.benchDir, 'results', 'latest.json'), 'utf8'))).toEqual(report)
+    const kept = join(paths.benchDir, 'results', 'history', '2027-01-01T00-00Z-amd-epyc.json')
+    expect(JSON.parse(readFileSync(kept, 'utf8'))).toEqual(report)
+    expect(readBlock(readFileSync(benchReadme, 'utf8'), 'history')).toMatch(
+      /target \(ours\) +\| +01-01 00:00 \|/,
+    )
     const after = readFileSync(benchReadme, 'utf8')
     expect(readBlock(after, 'tables')).toContain('Run 2027-01-01T00:00:00.000Z')
     expect(readBlock(readFileSync(join(paths.rootDir, 'README.md'), 'utf8'), 'targets')).toContain('9.99x')
     // Everything outside the markers is left as it was.
     expect(after.split('<!-- bench:tables:start -->')[0]).toBe(before.split('<!-- bench:tables:start -->')[0])
-    expect(after.split('<!-- bench:tables:end -->')[1]).toBe(before.split('<!-- bench:tables:end -->')[1])
+    const between = (text: string) =>
+      text.split('<!-- bench:tables:end -->')[1]!.split('<!-- bench:history:start -->')[0]
+    const tail = (text: string) => text.split('<!-- bench:history:end -->')[1]
+    expect(between(after)).toBe(between(before))
+    expect(tail(after)).toBe(tail(before))
+    expect(updateReadmes(paths, WORKLOAD_LIST, { check: true })).toEqual([])
+  })
+
+  it('keeps a run rendered without --from (as `pnpm bench` wrote it) in the history', () => {
+    const paths = scratch()
+    const report = { ...latest(), date: '2027-02-02T02:02:00.000Z' }
+    writeFileSync(join(paths.benchDir, 'results', 'latest.json'), JSON.stringify(report))
+    const kept = join(paths.benchDir, 'results', 'history', '2027-02-02T02-02Z-amd-epyc.json')
+    expect(updateReadmes(paths, WORKLOAD_LIST, { check: true })).toContainEqual({
+      path: kept,
+      block: 'history',
+    })
+    expect(existsSync(kept)).toBe(false)
+    updateReadmes(paths, WORKLOAD_LIST)
+    expect(JSON.parse(readFileSync(kept, 'utf8'))).toEqual(report)
     expect(updateReadmes(paths, WORKLOAD_LIST, { check: true })).toEqual([])
   })
 
