@@ -83,6 +83,7 @@ describe('historyTable', () => {
     older.date = '2026-01-02T03:04:00.000Z'
     older.cpuModel = 'Intel(R) Xeon(R) Test'
     older.checks = older.checks.filter((c) => c.workload !== 'W7')
+    delete older.elapsedMs
     const newer = latest()
     newer.date = '2026-02-03T04:05:00.000Z'
     newer.elapsedMs = 450_000
@@ -97,10 +98,14 @@ describe('historyTable', () => {
         .find((r) => r.startsWith(start))!
         .split('|')
         .map((cell) => cell.trim())
-    expect(row('| W1 ').slice(3, 5)).toEqual(['**0.50x**', '1.12x'])
-    expect(row('| W7 ').slice(3, 5)).toEqual(['304 ms', '—'])
+    const measured = (workload: string) => older.checks.find((c) => c.workload === workload)?.measured
+    expect(row('| W1 ').slice(3, 5)).toEqual(['**0.50x**', measured('W1')])
+    expect(row('| W7 ').slice(3, 5)).toEqual([newer.checks.find((c) => c.workload === 'W7')!.measured, '—'])
     expect(row('| run ').slice(3, 5)).toEqual(['7.5', '—'])
-    expect(row('| VM       | bare ioredis').slice(3, 5)).toEqual(['51,937', '51,937'])
+    const ioredis = newer.workloads.find((w) => w.id === 'W2')!.results.ioredis!.median.opsPerSec!
+    expect(row('| VM       | bare ioredis').slice(3, 5)).toEqual(
+      Array(2).fill(Math.round(ioredis).toLocaleString('en-US')),
+    )
     expect(text).toContain(
       '- `01-02 03:04`: 2026-01-02T03:04:00.000Z, 2 x Intel(R) Xeon(R) Test, Node 20.20.2',
     )
@@ -111,6 +116,7 @@ describe('historyTable', () => {
     const runs = Array.from({ length: HISTORY_COLUMNS + 2 }, (_, i) => ({
       ...latest(),
       date: `2026-03-${String(i + 1).padStart(2, '0')}T00:00:00.000Z`,
+      elapsedMs: undefined,
     }))
     const text = historyTable(runs)
     expect(text).not.toContain('| run ')
