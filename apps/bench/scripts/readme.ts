@@ -11,7 +11,11 @@ import { WORKLOAD_LIST } from '../src/workloads/registry'
 const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 try {
   const { values } = parseArgs({ options: { from: { type: 'string' }, check: { type: 'boolean' } } })
-  const stale = updateReadmes({ benchDir, rootDir: resolve(benchDir, '../..') }, WORKLOAD_LIST, values)
+  // pnpm runs this in apps/bench and names the caller's directory in INIT_CWD, as `--out` of the bench.
+  const from =
+    values.from === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), values.from)
+  const options = { ...(from === undefined ? {} : { from }), check: values.check ?? false }
+  const stale = updateReadmes({ benchDir, rootDir: resolve(benchDir, '../..') }, WORKLOAD_LIST, options)
   for (const { path, block } of stale)
     console.log(`${values.check ? 'stale' : 'updated'}: ${path} (bench:${block})`)
   if (stale.length === 0) console.log('READMEs match results/latest.json')

@@ -113,9 +113,17 @@ export function historyTable(reports: readonly BenchReport[]): string {
 
 /** Reads a report a full `pnpm bench` run wrote; a quick or partial one cannot stand for the READMEs. */
 export function readFullReport(path: string, workloads: readonly Workload[]): BenchReport {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new ReadmeError(
+      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    )
+  }
   let report: BenchReport
   try {
-    report = JSON.parse(readFileSync(path, 'utf8')) as BenchReport
+    report = JSON.parse(text) as BenchReport
   } catch (error) {
     throw new ReadmeError(`${path} is not a bench report: ${(error as Error).message}`)
   }

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process'
 import {
   cpSync,
   existsSync,
@@ -10,6 +11,7 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   HISTORY_COLUMNS,
@@ -25,6 +27,7 @@ import {
 import type { BenchReport } from '../src/report'
 import { WORKLOAD_LIST } from '../src/workloads/registry'
 
+const run = promisify(execFile)
 const benchDir = resolve(import.meta.dirname, '..')
 const rootDir = resolve(benchDir, '../..')
 const latestPath = join(benchDir, 'results', 'latest.json')
@@ -223,6 +226,7 @@ describe('updateReadmes', () => {
       [write('partial.json', JSON.stringify(partial)), 'did not run every workload (missing W5)'],
       [write('empty.json', '{}'), 'is not a bench report (no workloads or checks)'],
       [write('broken.json', '{"date":'), 'is not a bench report: '],
+      [join(dir!, 'missing.json'), `cannot read ${join(dir!, 'missing.json')}: ENOENT`],
     ]
     for (const [from, message] of cases) {
       expect(() => updateReadmes(paths, WORKLOAD_LIST, { from })).toThrow(message)
@@ -233,5 +237,28 @@ describe('updateReadmes', () => {
     expect(() => updateReadmes(paths, WORKLOAD_LIST, { from: cases[0]![0], check: true })).toThrow(
       '--from and --check do not go together',
     )
+  })
+})
+
+describe('bench:readme', () => {
+  const script = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', join(benchDir, 'scripts', 'readme.ts'), ...args], {
+      cwd: benchDir,
+    })
+
+  it('finds the committed READMEs up to date', async () => {
+    const { stdout } = await script('--check')
+    expect(stdout).toBe('READMEs match results/latest.json\n')
+  })
+
+  it('exits with 2 and a message on a bad option or report, writing nothing', async () => {
+    await expect(script('--bogus')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("'--bogus'"),
+    })
+    await expect(script('--from', 'no-such-report.json')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no-such-report.json: ENOENT'),
+    })
   })
 })
