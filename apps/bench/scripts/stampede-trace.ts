@@ -50,12 +50,20 @@ function traced<T extends object>(target: T, label: string, log: (what: string) 
       return (...args: unknown[]) => {
         log(`${label}.${String(property)} call`)
         const result = member.apply(object, args)
-        if (result instanceof Promise)
-          result.then(
-            () => log(`${label}.${String(property)} done`),
-            () => log(`${label}.${String(property)} failed`),
-          )
-        return result
+        if (!(result instanceof Promise)) return result
+        return result.then(
+          (settled: unknown) => {
+            log(`${label}.${String(property)} done`)
+            // A function handed back (the lock's release) is traced as a call of its own.
+            return typeof settled === 'function'
+              ? traced({ release: settled as (...a: unknown[]) => unknown }, label, log).release
+              : settled
+          },
+          (error: unknown) => {
+            log(`${label}.${String(property)} failed`)
+            throw error
+          },
+        )
       }
     },
   })
