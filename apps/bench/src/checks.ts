@@ -192,3 +192,25 @@ export function evaluate(results: Record<string, WorkloadMedians>): Check[] {
   )
   return checks
 }
+
+/**
+ * The targets whose figures the checks read, per workload (`--judged` runs only these): found by
+ * evaluating the checks on results that record every target looked up, so it cannot drift from them.
+ */
+export function checkedTargets(): Record<string, ReadonlySet<string>> {
+  const read: Record<string, Set<string>> = {}
+  const results = new Proxy({} as Record<string, WorkloadMedians>, {
+    get(_, workload) {
+      if (typeof workload !== 'string') return undefined
+      const targets = (read[workload] ??= new Set())
+      return new Proxy({} as WorkloadMedians, {
+        get(__, target) {
+          if (typeof target === 'string') targets.add(target)
+          return undefined
+        },
+      })
+    },
+  })
+  evaluate(results)
+  return read
+}

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { checkedTargets } from './checks'
 import type { Workload } from './workloads/types'
 
 /** What `main.ts` runs, parsed from its command line. */
@@ -10,7 +11,9 @@ export interface BenchOptions {
   workloads: readonly Workload[]
   /** Target names to keep; `undefined` keeps every target. */
   targets: readonly string[] | undefined
-  /** Some workload or target left out (`--only`, `--targets`): the report is not a full run. */
+  /** Only the targets the checks read (`--judged`): every target in the checks table, fewer peers. */
+  judged: boolean
+  /** Some workload or target left out (`--only`, `--targets`, `--judged`): the report is not a full run. */
   partial: boolean
   out: string | undefined
   source: boolean
@@ -31,8 +34,9 @@ export function usage(workloads: readonly Workload[]): string {
     '  --reps N           repetitions per target (default 3, 1 with --quick); figures are medians',
     '  --only IDS         comma-separated workload ids to run (default: all)',
     '  --targets NAMES    comma-separated target names to run (default: all of each workload)',
+    '  --judged           only the targets the checks read: the whole targets table in about half the time',
     '  --out FILE         where to write the JSON report (default: results/latest.json; results/quick.json',
-    '                     with --quick, results/partial.json with --only or --targets)',
+    '                     with --quick, results/partial.json with --only, --targets or --judged)',
     '  --source           run our packages from TypeScript source (needs: node --import tsx src/main.ts)',
     '  --help             this text',
     '',
@@ -66,21 +70,32 @@ export function parseCli(argv: readonly string[], known: readonly Workload[]): B
   }
   const workloads = known.filter((w) => !only || only.includes(w.id))
   const targets = list('--targets', values.targets)
+  const judged = values.judged ?? false
   if (targets) {
-    const offered = targetNames(workloads)
+    const offered = judged ? judgedTargetNames(workloads) : targetNames(workloads)
     const unknown = targets.filter((t) => !offered.has(t))
     if (unknown.length > 0)
       throw new UsageError(
-        `--targets: no workload chosen runs ${unknown.map((t) => `"${t}"`).join(', ')}; they run: ${[...offered].join(', ')}`,
+        `--targets: no workload chosen runs ${unknown.map((t) => `"${t}"`).join(', ')}${judged ? ' with --judged' : ''}; they run: ${[...offered].join(', ')}`,
       )
   }
-  const partial = workloads.length < known.length || targets !== undefined
-  return { quick, reps, workloads, targets, partial, out: values.out, source: values.source ?? false }
+  const partial = workloads.length < known.length || targets !== undefined || judged
+  return { quick, reps, workloads, targets, judged, partial, out: values.out, source: values.source ?? false }
 }
 
 /** The target names `workloads` run, each once, in the order they first appear. */
 function targetNames(workloads: readonly Workload[]): Set<string> {
   return new Set(workloads.flatMap((w) => w.targets))
+}
+
+/** The targets `workload` runs with `--judged`: those whose figures the checks read. */
+export function judgedTargets(workload: Workload): string[] {
+  const checked = checkedTargets()[workload.id]
+  return workload.targets.filter((t) => checked?.has(t))
+}
+
+function judgedTargetNames(workloads: readonly Workload[]): Set<string> {
+  return new Set(workloads.flatMap(judgedTargets))
 }
 
 function parse(argv: readonly string[]) {
@@ -91,6 +106,7 @@ function parse(argv: readonly string[]) {
       reps: { type: 'string' },
       only: { type: 'string' },
       targets: { type: 'string' },
+      judged: { type: 'boolean', default: false },
       out: { type: 'string' },
       source: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },

@@ -3,7 +3,15 @@ import os from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { evaluate, type WorkloadMedians } from './checks'
-import { type BenchOptions, parseCli, repetitionsOf, reportPath, UsageError, usage } from './cli'
+import {
+  type BenchOptions,
+  judgedTargets,
+  parseCli,
+  repetitionsOf,
+  reportPath,
+  UsageError,
+  usage,
+} from './cli'
 import { runChild } from './lib/fork'
 import { median } from './lib/stats'
 import { type BenchReport, markdown, type TargetResult } from './report'
@@ -22,7 +30,7 @@ function parsed(): BenchOptions {
   }
 }
 
-const { quick, reps, workloads, targets: targetFilter, source, partial, out: outOption } = parsed()
+const { quick, reps, workloads, targets: targetFilter, judged, source, partial, out: outOption } = parsed()
 const here = dirname(fileURLToPath(import.meta.url))
 const out = reportPath({ out: outOption, quick, partial }, resolve(here, '..'))
 if (source && !import.meta.url.endsWith('.ts')) {
@@ -38,6 +46,7 @@ const report: BenchReport = {
   date: new Date().toISOString(),
   command: `pnpm --filter @cache/bench bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
   quick,
+  ...(partial ? { partial: true } : {}),
   reps,
   node: process.versions.node,
   cpus: os.cpus().length,
@@ -50,7 +59,9 @@ const medians: Record<string, WorkloadMedians> = {}
 const runStarted = performance.now()
 for (const workload of workloads) {
   const workloadStarted = performance.now()
-  const targets = workload.targets.filter((t) => !targetFilter || targetFilter.includes(t))
+  const targets = (judged ? judgedTargets(workload) : workload.targets).filter(
+    (t) => !targetFilter || targetFilter.includes(t),
+  )
   const raw: Record<string, { reps: Record<string, number>[]; errors: string[] }> = {}
   for (const t of targets) raw[t] = { reps: [], errors: [] }
   const repsOf = (target: string) => repetitionsOf(workload, target, { quick, reps })

@@ -135,6 +135,10 @@ export function readFullReport(path: string, workloads: readonly Workload[]): Be
   )
     throw new ReadmeError(`${path} is not a bench report (no workloads or checks)`)
   if (report.quick) throw new ReadmeError(`${path} is a --quick run; the READMEs carry a full run`)
+  if (report.partial)
+    throw new ReadmeError(
+      `${path} left out workloads or targets (--only, --targets or --judged); the READMEs carry a full run`,
+    )
   const ran = new Set(report.workloads.map((w) => w.id))
   const missing = workloads.filter((w) => !ran.has(w.id)).map((w) => w.id)
   if (missing.length > 0)

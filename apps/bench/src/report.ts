@@ -13,6 +13,8 @@ export interface BenchReport {
   date: string
   command: string
   quick: boolean
+  /** Some workload or target was left out (`--only`, `--targets`, `--judged`). */
+  partial?: boolean
   reps: number
   node: string
   cpus: number
@@ -130,7 +132,7 @@ function repetitions(report: BenchReport): { summary: string; notes: Map<string,
 /** The line that names a run: when, which mode, how many repetitions, on what, and the command. */
 export function runLine(report: BenchReport): string {
   return (
-    `Run ${report.date}, ${report.quick ? 'quick mode' : 'full mode'}, ${repetitions(report).summary}, ` +
+    `Run ${report.date}, ${report.quick ? 'quick mode' : 'full mode'}${report.partial ? ' (some targets left out)' : ''}, ${repetitions(report).summary}, ` +
     `Node ${report.node}, ${report.cpus} x ${report.cpuModel}. Command: \`${report.command}\``
   )
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { type Check, evaluate, type WorkloadMedians } from '../src/checks'
-import { OURS, OURS_MAX_COMPRESSION, OURS_NO_COMPRESSION } from '../src/targets/names'
+import { type Check, checkedTargets, evaluate, type WorkloadMedians } from '../src/checks'
+import { OURS, OURS_MAX_COMPRESSION, OURS_NO_COMPRESSION, PEERS } from '../src/targets/names'
 
 // A run where every target is met exactly at (or just inside) its limit; each test changes one figure.
 function passingRun(): Record<string, WorkloadMedians> {
@@ -146,5 +146,25 @@ describe('evaluate (the targets of issue 7)', () => {
       expect(find(checks, workload, start)).toMatchObject({ met: null, measured: 'n/a' })
     }
     expect(find(checks, 'W2', 'stretch').met).toBe(true)
+  })
+})
+
+describe('checkedTargets', () => {
+  it('names, per workload, exactly the targets whose figures some check reads', () => {
+    const sorted = (set: ReadonlySet<string> | undefined) => [...(set ?? [])].sort()
+    const checked = checkedTargets()
+    expect(Object.fromEntries(Object.entries(checked).map(([w, set]) => [w, sorted(set)]))).toEqual({
+      W1: [OURS, 'lru-cache'].sort(),
+      W1b: [OURS, 'lru-cache'].sort(),
+      W2: [OURS, 'ioredis', 'cache-manager'].sort(),
+      W3: [OURS, 'hand-rolled lru+ioredis', ...PEERS].sort(),
+      'W4-mem': [OURS],
+      'W4-redis': [OURS],
+      'W4-2proc': [OURS],
+      W5: [OURS, 'ioredis', OURS_NO_COMPRESSION, OURS_MAX_COMPRESSION].sort(),
+      W6: [OURS, 'ioredis'].sort(),
+      W6b: [OURS, 'ioredis'].sort(),
+      W7: [OURS],
+    })
   })
 })

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { parseCli, repetitionsOf, reportPath, UsageError, usage } from '../src/cli'
+import { judgedTargets, parseCli, repetitionsOf, reportPath, UsageError, usage } from '../src/cli'
 import type { BenchReport } from '../src/report'
+import { OURS } from '../src/targets/names'
 import { WORKLOAD_LIST, WORKLOADS } from '../src/workloads/registry'
 
 const run = promisify(execFile)
@@ -32,6 +33,7 @@ describe('bench command line', () => {
       reps: 3,
       workloads: WORKLOAD_LIST,
       targets: undefined,
+      judged: false,
       partial: false,
       out: undefined,
       source: false,
@@ -78,6 +80,7 @@ describe('bench command line', () => {
     expect(parseCli([], WORKLOAD_LIST)!.partial).toBe(false)
     expect(parseCli(['--only', WORKLOAD_LIST.map((w) => w.id).join(',')], WORKLOAD_LIST)!.partial).toBe(false)
     expect(parseCli(['--targets', 'ioredis'], WORKLOAD_LIST)!.partial).toBe(true)
+    expect(parseCli(['--judged'], WORKLOAD_LIST)).toMatchObject({ judged: true, partial: true })
   })
 
   it('names an unknown workload, target, repetition count or flag, and what is accepted', () => {
@@ -112,6 +115,46 @@ describe('bench command line', () => {
     )
     expect(bad).toMatchObject({ code: 2 })
     expect((bad as { stderr: string }).stderr).toMatch(/unknown workload "W9"[\s\S]*Usage:/)
+  })
+
+  it('--judged runs only the targets the checks read, and --targets must name one of them', () => {
+    expect(judgedTargets(WORKLOADS.W1!)).toEqual(['lru-cache', OURS])
+    expect(judgedTargets(WORKLOADS.W3!)).toEqual(WORKLOADS.W3!.targets)
+    expect(judgedTargets(WORKLOADS.W7!)).toEqual([OURS])
+    expect(parseCli(['--judged', '--targets', 'ioredis', '--only', 'W2'], WORKLOAD_LIST)!.targets).toEqual([
+      'ioredis',
+    ])
+    expect(() => parseCli(['--judged', '--targets', 'bentocache', '--only', 'W2'], WORKLOAD_LIST)).toThrow(
+      new UsageError(
+        `--targets: no workload chosen runs "bentocache" with --judged; they run: ioredis, ${OURS}, cache-manager`,
+      ),
+    )
+  })
+
+  it('--judged runs every check with fewer targets', { timeout: 120_000 }, async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'cache-bench-')), 'judged.json')
+    await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/main.ts',
+        '--quick',
+        '--source',
+        '--judged',
+        '--only',
+        'W4-mem,W6b',
+        '--out',
+        out,
+      ],
+      { cwd: benchDir },
+    )
+    const report = JSON.parse(readFileSync(out, 'utf8')) as BenchReport
+    expect(report.partial).toBe(true)
+    expect(Object.keys(report.workloads[0]!.results)).toEqual([OURS])
+    expect(Object.keys(report.workloads[1]!.results).sort()).toEqual(['ioredis', OURS].sort())
+    expect(report.checks.length).toBe(4)
+    for (const check of report.checks) expect(check.measured, check.target).not.toBe('n/a')
   })
 
   it('--only reports the targets of the chosen workloads alone', { timeout: 120_000 }, async () => {

@@ -224,6 +224,7 @@ describe('updateReadmes', () => {
     const cases: [string, string][] = [
       [write('quick.json', JSON.stringify(quick)), 'is a --quick run; the READMEs carry a full run'],
       [write('partial.json', JSON.stringify(partial)), 'did not run every workload (missing W5)'],
+      [write('judged.json', JSON.stringify({ ...latest(), partial: true })), 'left out workloads or targets'],
       [write('empty.json', '{}'), 'is not a bench report (no workloads or checks)'],
       [write('broken.json', '{"date":'), 'is not a bench report: '],
       [join(dir!, 'missing.json'), `cannot read ${join(dir!, 'missing.json')}: ENOENT`],
