@@ -110,4 +110,9 @@ report.elapsedMs = Math.round(performance.now() - runStarted)
 report.checks = evaluate(medians).filter((c) => workloads.some((w) => w.id === c.workload))
 mkdirSync(dirname(out), { recursive: true })
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`)
-process.stdout.write(`${markdown(report, workloads)}\n\nJSON written to ${out}\n`)
+// A full run can replace the one the READMEs carry; say how (`bench:readme` refuses partial runs).
+const publish =
+  quick || partial
+    ? ''
+    : `To put it in the READMEs: pnpm --filter @cache/bench bench:readme${out === resolve(here, '..', 'results', 'latest.json') ? '' : ` --from ${out}`}\n`
+process.stdout.write(`${markdown(report, workloads)}\n\nJSON written to ${out}\n${publish}`)

@@ -51,5 +51,7 @@ describe('pnpm --filter @cache/bench bench --quick', () => {
     for (const check of report.checks)
       expect(check.measured, `${check.workload} ${check.target}`).not.toBe('n/a')
     expect(stdout).toMatch(/\| workload +\| target \(ours\) +\| +measured \| status +\|/)
+    // Only a full run is offered to the READMEs.
+    expect(stdout).not.toContain('bench:readme')
   })
 })
