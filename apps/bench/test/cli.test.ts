@@ -25,6 +25,10 @@ describe('bench command line', () => {
     // Without minRepsFor the minimum covers every target; without minReps nothing changes.
     expect(repetitionsOf({ ...w2, minRepsFor: undefined }, 'bentocache', full)).toBe(5)
     expect(repetitionsOf(WORKLOADS.W3!, 'ours (@cache/*)', full)).toBe(3)
+    for (const id of ['W4-mem', 'W4-redis', 'W4-2proc']) {
+      expect(repetitionsOf(WORKLOADS[id]!, 'ours (@cache/*)', full), id).toBe(5)
+      expect(repetitionsOf(WORKLOADS[id]!, 'bentocache', full), id).toBe(3)
+    }
   })
 
   it('defaults to every workload, 3 repetitions, and 1 with --quick', () => {
