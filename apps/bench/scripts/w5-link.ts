@@ -7,7 +7,7 @@
 // The proxy shares the machine's 2 cores with the children and Redis; it moves every byte, so it costs
 // bare ioredis (3.3x the bytes of ours) more CPU than ours: read the loopback row as the baseline.
 import { parseArgs } from 'node:util'
-import { runChild } from '../src/lib/fork'
+import { newRunId, rotation, runChild } from '../src/lib/fork'
 import { startLinkProxy } from '../src/lib/link'
 import { REDIS_URL } from '../src/lib/redis'
 import { median } from '../src/lib/stats'
@@ -31,8 +31,6 @@ if (links.some((l) => !(l > 0)) || !(latencyMs >= 0) || !(Number.isInteger(reps)
 
 const targets = ['ioredis', OURS, OURS_NO_COMPRESSION]
 const upstream = new URL(REDIS_URL)
-// A run id per link keeps each link's keys apart, as the bench does per run.
-const newRunId = () => Math.random().toString(36).slice(2, 7).padEnd(5, '0')
 const rows: string[][] = []
 const fmt = (value: number) => Math.round(value).toLocaleString('en-US')
 
@@ -43,10 +41,11 @@ for (const mbps of [undefined, ...links]) {
       : await startLinkProxy(Number(upstream.port || 6379), { megabitsPerSecond: mbps, latencyMs })
   // The children read BENCH_REDIS_URL when they start.
   process.env.BENCH_REDIS_URL = proxy ? `redis://127.0.0.1:${proxy.port}` : REDIS_URL
+  // A run id per link keeps each link's keys apart, as the bench does per run.
   const runId = newRunId()
   const ops: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t, []]))
   for (let rep = 0; rep < reps; rep++) {
-    for (const target of targets.map((_, i) => targets[(i + rep) % targets.length]!)) {
+    for (const target of rotation(targets, rep)) {
       const result = await runChild(
         {
           workload: 'W5',

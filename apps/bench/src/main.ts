@@ -12,7 +12,7 @@ import {
   UsageError,
   usage,
 } from './cli'
-import { runChild } from './lib/fork'
+import { newRunId, rotation, runChild } from './lib/fork'
 import { median } from './lib/stats'
 import { type BenchReport, markdown, type TargetResult } from './report'
 import { WORKLOAD_LIST } from './workloads/registry'
@@ -39,8 +39,7 @@ if (source && !import.meta.url.endsWith('.ts')) {
 }
 // --source runs our packages from TypeScript source (no build needed); the default runs built dist.
 const execArgv = [...process.execArgv, ...(source ? ['--conditions=source'] : [])]
-// Five random base-36 characters: enough to keep concurrent runs apart in a shared Redis.
-const runId = Math.random().toString(36).slice(2, 7).padEnd(5, '0')
+const runId = newRunId()
 
 const report: BenchReport = {
   date: new Date().toISOString(),
@@ -67,8 +66,7 @@ for (const workload of workloads) {
   const repsOf = (target: string) => repetitionsOf(workload, target, { quick, reps })
   const workloadReps = Math.max(...targets.map(repsOf))
   for (let rep = 0; rep < workloadReps; rep++) {
-    // Rotating the order spreads slow drift of a shared machine over every target.
-    const order = targets.map((_, i) => targets[(i + rep) % targets.length]!).filter((t) => rep < repsOf(t))
+    const order = rotation(targets, rep).filter((t) => rep < repsOf(t))
     for (const target of order) {
       const started = performance.now()
       const result = await runChild(
@@ -114,5 +112,5 @@ writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`)
 const publish =
   quick || partial
     ? ''
-    : `To put it in the READMEs: pnpm --filter @cache/bench bench:readme${out === resolve(here, '..', 'results', 'latest.json') ? '' : ` --from ${out}`}\n`
+    : `To put it in the READMEs: pnpm --filter @cache/bench bench:readme${outOption === undefined ? '' : ` --from ${out}`}\n`
 process.stdout.write(`${markdown(report, workloads)}\n\nJSON written to ${out}\n${publish}`)

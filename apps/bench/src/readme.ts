@@ -89,11 +89,15 @@ export function historyTable(reports: readonly BenchReport[]): string {
   ]
   // A row no run has a figure for (run time before reports recorded it) says nothing.
   const known = rows.filter((row) => row.slice(2).some((cell) => cell !== '—'))
-  const keys = [...new Set(runs.flatMap((r) => r.checks.map((c) => `${c.workload}\u0000${c.target}`)))]
-  for (const key of keys) {
-    const [workload, target] = key.split('\u0000') as [string, string]
-    const cells = runs.map((r) => {
-      const check = r.checks.find((c) => c.workload === workload && c.target === target)
+  // One row per check any run has, in the order the runs list them; a run without it shows —.
+  const measured = runs.map((r) => new Map(r.checks.map((c) => [`${c.workload} ${c.target}`, c])))
+  const seen = new Set<string>()
+  for (const { workload, target } of runs.flatMap((r) => r.checks)) {
+    const key = `${workload} ${target}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    const cells = measured.map((checks) => {
+      const check = checks.get(key)
       if (!check) return '—'
       return check.met === false ? `**${check.measured}**` : check.measured
     })
@@ -113,14 +117,21 @@ export function historyTable(reports: readonly BenchReport[]): string {
 
 /** Reads a report a full `pnpm bench` run wrote; a quick or partial one cannot stand for the READMEs. */
 export function readFullReport(path: string, workloads: readonly Workload[]): BenchReport {
-  let text: string
+  return fullReport(readText(path), path, workloads)
+}
+
+function readText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8')
+    return readFileSync(path, 'utf8')
   } catch (error) {
     throw new ReadmeError(
       `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     )
   }
+}
+
+/** The report in `text` (read from `path`), checked to be a full run. */
+function fullReport(text: string, path: string, workloads: readonly Workload[]): BenchReport {
   let report: BenchReport
   try {
     report = JSON.parse(text) as BenchReport
@@ -180,15 +191,16 @@ export function updateReadmes(
     readFullReport(options.from, workloads)
     if (resolve(options.from) !== resolve(latest)) copyFileSync(options.from, latest)
   }
-  const report = readFullReport(latest, workloads)
+  const latestText = readText(latest)
+  const report = fullReport(latestText, latest, workloads)
   const stale: StaleReadme[] = []
   // The latest run is kept in the history too, as the run-to-run table reads it from there.
   const kept = join(historyDir, historyName(report))
-  if (!existsSync(kept) || readFileSync(kept, 'utf8') !== readFileSync(latest, 'utf8')) {
+  if (!existsSync(kept) || readFileSync(kept, 'utf8') !== latestText) {
     stale.push({ path: kept, block: 'history' })
     if (!options.check) {
       mkdirSync(historyDir, { recursive: true })
-      copyFileSync(latest, kept)
+      writeFileSync(kept, latestText)
     }
   }
   const history = existsSync(historyDir)

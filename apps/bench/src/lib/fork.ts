@@ -11,6 +11,13 @@ export interface ChildSpec {
   args?: Record<string, unknown>
 }
 
+/** Five random base-36 characters: enough to keep concurrent runs apart in a shared Redis. */
+export const newRunId = () => Math.random().toString(36).slice(2, 7).padEnd(5, '0')
+
+/** `targets` in repetition `rep`'s order: rotating it spreads slow drift of a shared machine over every target. */
+export const rotation = <T>(targets: readonly T[], rep: number): T[] =>
+  targets.map((_, i) => targets[(i + rep) % targets.length]!)
+
 /** What a child sends back. */
 export type ChildResult = { ok: true; metrics: Record<string, number> } | { ok: false; error: string }
 
