@@ -1,15 +1,30 @@
-// W5 over a modelled network link instead of loopback: this process runs a TCP proxy that delivers each
-// direction at a link's rate and latency (src/lib/link.ts), and W5's own children (bare ioredis, ours
-// with default compression, ours without) run through it, so the bench's loopback figure can be set
-// beside what the same loop does when Redis is across a network.
+// W5 over a modelled network link instead of loopback: W5's own children (bare ioredis, ours with default
+// compression, ours without) run against Redis through a link that delivers each direction at a rate, so
+// the bench's loopback figure can be set beside what the same loop does when Redis is across a network.
+// Two link models:
+// - a TCP proxy in this process (src/lib/link.ts), with a rate and a latency each way. It shares the
+//   machine's 2 cores with the children and Redis and moves every byte, so it takes CPU from the
+//   children (more from bare ioredis, which sends 3.3x the bytes of ours).
+// - `--kernel`: the kernel's traffic control (an htb class per direction on loopback, src/lib/shaper.ts),
+//   which costs the children no CPU, but adds no latency (this machine's kernel has no netem). It runs
+//   in a network namespace of its own, with its own redis-server; needs `unshare` and `tc`.
 //   pnpm --filter @cache/bench w5:link                                   # loopback, 10 Gbit/s, 1 Gbit/s, 100 Mbit/s
 //   pnpm --filter @cache/bench w5:link --links 1000,100 --latency 0.25 --reps 5
-// The proxy shares the machine's 2 cores with the children and Redis; it moves every byte, so it costs
-// bare ioredis (3.3x the bytes of ours) more CPU than ours: read the loopback row as the baseline.
+//   pnpm --filter @cache/bench w5:link --kernel --links 10000,2500,1000,100
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { newRunId, rotation, runChild } from '../src/lib/fork'
 import { startLinkProxy } from '../src/lib/link'
 import { REDIS_URL } from '../src/lib/redis'
+import {
+  inPrivateNetwork,
+  type LocalRedis,
+  runInPrivateNetwork,
+  ShaperError,
+  shapedBytes,
+  shapeLoopback,
+  startLocalRedis,
+} from '../src/lib/shaper'
 import { median } from '../src/lib/stats'
 import { renderTable } from '../src/report'
 import { OURS, OURS_NO_COMPRESSION } from '../src/targets/names'
@@ -17,65 +32,106 @@ import { OURS, OURS_NO_COMPRESSION } from '../src/targets/names'
 const { values } = parseArgs({
   options: {
     links: { type: 'string', default: '10000,1000,100' },
-    latency: { type: 'string', default: '0.1' },
+    latency: { type: 'string' },
     reps: { type: 'string', default: '3' },
+    kernel: { type: 'boolean', default: false },
   },
 })
 const links = values.links.split(',').map(Number)
-const latencyMs = Number(values.latency)
+const latencyMs = Number(values.latency ?? '0.1')
 const reps = Number(values.reps)
-if (links.some((l) => !(l > 0)) || !(latencyMs >= 0) || !(Number.isInteger(reps) && reps > 0)) {
-  console.error('--links takes megabits per second (e.g. 10000,1000), --latency milliseconds, --reps a count')
+const usage = (message: string) => {
+  console.error(message)
   process.exit(2)
 }
+if (links.some((l) => !(l > 0)) || !(latencyMs >= 0) || !(Number.isInteger(reps) && reps > 0))
+  usage('--links takes megabits per second (e.g. 10000,1000), --latency milliseconds, --reps a count')
+if (values.kernel && values.latency !== undefined)
+  usage('--kernel models no latency (this kernel has no netem); leave out --latency')
 
+// With --kernel, this script runs again inside a network namespace of its own and ends with it.
+if (values.kernel && !inPrivateNetwork()) {
+  try {
+    process.exit(
+      runInPrivateNetwork(process.execPath, [
+        ...process.execArgv,
+        fileURLToPath(import.meta.url),
+        ...process.argv.slice(2),
+      ]),
+    )
+  } catch (error) {
+    if (!(error instanceof ShaperError)) throw error
+    usage(`--kernel needs a network namespace: ${error.message}`)
+  }
+}
+
+// In the namespace the machine's Redis is out of reach: start one on the namespace's own loopback.
+const KERNEL_REDIS_PORT = 6379
+let localRedis: LocalRedis | undefined
+if (values.kernel) localRedis = await startLocalRedis(KERNEL_REDIS_PORT)
+const redisUrl = localRedis ? `redis://127.0.0.1:${localRedis.port}` : REDIS_URL
 const targets = ['ioredis', OURS, OURS_NO_COMPRESSION]
-const upstream = new URL(REDIS_URL)
+const upstream = new URL(redisUrl)
 const rows: string[][] = []
 const fmt = (value: number) => Math.round(value).toLocaleString('en-US')
 
-for (const mbps of [undefined, ...links]) {
-  const proxy =
-    mbps === undefined
-      ? undefined
-      : await startLinkProxy(Number(upstream.port || 6379), { megabitsPerSecond: mbps, latencyMs })
-  // The children read BENCH_REDIS_URL when they start.
-  process.env.BENCH_REDIS_URL = proxy ? `redis://127.0.0.1:${proxy.port}` : REDIS_URL
-  // A run id per link keeps each link's keys apart, as the bench does per run.
-  const runId = newRunId()
-  const ops: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t, []]))
-  for (let rep = 0; rep < reps; rep++) {
-    for (const target of rotation(targets, rep)) {
-      const result = await runChild(
-        {
-          workload: 'W5',
-          target,
-          quick: false,
-          runId,
-          rep,
-        },
-        { timeoutMs: 120_000 },
-      )
-      if (!result.ok) throw new Error(`${target} over ${mbps ?? 'loopback'}: ${result.error}`)
-      ops[target]!.push(result.metrics.opsPerSec!)
-      console.error(
-        `[${mbps === undefined ? 'loopback' : `${mbps} Mbit/s`} rep ${rep + 1}/${reps}] ${target}: ${result.metrics.opsPerSec!.toFixed(0)} ops/s`,
-      )
+try {
+  for (const mbps of [undefined, ...links]) {
+    const proxy =
+      mbps === undefined || values.kernel
+        ? undefined
+        : await startLinkProxy(Number(upstream.port || 6379), { megabitsPerSecond: mbps, latencyMs })
+    if (values.kernel) shapeLoopback(KERNEL_REDIS_PORT, mbps)
+    // The children read BENCH_REDIS_URL when they start.
+    process.env.BENCH_REDIS_URL = proxy ? `redis://127.0.0.1:${proxy.port}` : redisUrl
+    // A run id per link keeps each link's keys apart, as the bench does per run.
+    const runId = newRunId()
+    const ops: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t, []]))
+    for (let rep = 0; rep < reps; rep++) {
+      for (const target of rotation(targets, rep)) {
+        const result = await runChild(
+          {
+            workload: 'W5',
+            target,
+            quick: false,
+            runId,
+            rep,
+          },
+          { timeoutMs: 120_000 },
+        )
+        if (!result.ok) throw new Error(`${target} over ${mbps ?? 'loopback'}: ${result.error}`)
+        ops[target]!.push(result.metrics.opsPerSec!)
+        console.error(
+          `[${mbps === undefined ? 'loopback' : `${mbps} Mbit/s`} rep ${rep + 1}/${reps}] ${target}: ${result.metrics.opsPerSec!.toFixed(0)} ops/s`,
+        )
+      }
     }
+    await proxy?.close()
+    if (values.kernel && mbps !== undefined) {
+      const { fromPort, toPort } = shapedBytes()
+      const mb = (bytes: number) => (bytes / 1e6).toFixed(0)
+      console.error(`[${mbps} Mbit/s] shaped: ${mb(fromPort)} MB from Redis, ${mb(toPort)} MB to Redis`)
+    }
+    const bare = median(ops.ioredis!)
+    rows.push([
+      mbps === undefined
+        ? values.kernel
+          ? 'loopback (no shaping)'
+          : 'loopback (no proxy)'
+        : values.kernel
+          ? `${mbps.toLocaleString('en-US')} Mbit/s each way (tc htb)`
+          : `${mbps.toLocaleString('en-US')} Mbit/s, ${latencyMs} ms each way`,
+      ...targets.flatMap((t) => {
+        const value = median(ops[t]!)
+        return t === 'ioredis' ? [fmt(value)] : [fmt(value), `${(value / bare).toFixed(2)}x`]
+      }),
+    ])
   }
-  await proxy?.close()
-  const bare = median(ops.ioredis!)
-  rows.push([
-    mbps === undefined
-      ? 'loopback (no proxy)'
-      : `${mbps.toLocaleString('en-US')} Mbit/s, ${latencyMs} ms each way`,
-    ...targets.flatMap((t) => {
-      const value = median(ops[t]!)
-      return t === 'ioredis' ? [fmt(value)] : [fmt(value), `${(value / bare).toFixed(2)}x`]
-    }),
-  ])
+} finally {
+  process.env.BENCH_REDIS_URL = REDIS_URL
+  if (values.kernel) shapeLoopback(KERNEL_REDIS_PORT, undefined)
+  await localRedis?.stop()
 }
-process.env.BENCH_REDIS_URL = REDIS_URL
 
 console.log(
   renderTable(
