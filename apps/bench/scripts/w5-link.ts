@@ -11,6 +11,8 @@
 //   pnpm --filter @cache/bench w5:link                                   # loopback, 10 Gbit/s, 1 Gbit/s, 100 Mbit/s
 //   pnpm --filter @cache/bench w5:link --links 1000,100 --latency 0.25 --reps 5
 //   pnpm --filter @cache/bench w5:link --kernel --links 10000,2500,1000,100
+//   pnpm --filter @cache/bench w5:link --kernel --links 1000 --targets 'ours (@cache/*),bentocache,cache-manager,cacheable'
+// Bare ioredis always runs: every other target is set against it.
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { newRunId, rotation, runChild } from '../src/lib/fork'
@@ -28,6 +30,7 @@ import {
 import { median } from '../src/lib/stats'
 import { renderTable } from '../src/report'
 import { OURS, OURS_NO_COMPRESSION } from '../src/targets/names'
+import { w5 } from '../src/workloads/redis'
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     latency: { type: 'string' },
     reps: { type: 'string', default: '3' },
     kernel: { type: 'boolean', default: false },
+    targets: { type: 'string', default: `${OURS},${OURS_NO_COMPRESSION}` },
   },
 })
 const links = values.links.split(',').map(Number)
@@ -46,6 +50,11 @@ const usage = (message: string) => {
 }
 if (links.some((l) => !(l > 0)) || !(latencyMs >= 0) || !(Number.isInteger(reps) && reps > 0))
   usage('--links takes megabits per second (e.g. 10000,1000), --latency milliseconds, --reps a count')
+const chosen = values.targets.split(',').map((t) => t.trim())
+const unknown = chosen.filter((t) => !w5.targets.includes(t))
+if (unknown.length > 0)
+  usage(`--targets: not a W5 target: ${unknown.join(', ')} (W5 runs ${w5.targets.join(', ')})`)
+const targets = ['ioredis', ...new Set(chosen.filter((t) => t !== 'ioredis'))]
 if (values.kernel && values.latency !== undefined)
   usage('--kernel models no latency (this kernel has no netem); leave out --latency')
 
@@ -70,10 +79,14 @@ const KERNEL_REDIS_PORT = 6379
 let localRedis: LocalRedis | undefined
 if (values.kernel) localRedis = await startLocalRedis(KERNEL_REDIS_PORT)
 const redisUrl = localRedis ? `redis://127.0.0.1:${localRedis.port}` : REDIS_URL
-const targets = ['ioredis', OURS, OURS_NO_COMPRESSION]
 const upstream = new URL(redisUrl)
 const rows: string[][] = []
 const fmt = (value: number) => Math.round(value).toLocaleString('en-US')
+const linkLabel = (mbps: number | undefined) => {
+  if (mbps === undefined) return values.kernel ? 'loopback (no shaping)' : 'loopback (no proxy)'
+  const rate = `${mbps.toLocaleString('en-US')} Mbit/s`
+  return values.kernel ? `${rate} each way (tc htb)` : `${rate}, ${latencyMs} ms each way`
+}
 
 try {
   for (const mbps of [undefined, ...links]) {
@@ -114,13 +127,7 @@ try {
     }
     const bare = median(ops.ioredis!)
     rows.push([
-      mbps === undefined
-        ? values.kernel
-          ? 'loopback (no shaping)'
-          : 'loopback (no proxy)'
-        : values.kernel
-          ? `${mbps.toLocaleString('en-US')} Mbit/s each way (tc htb)`
-          : `${mbps.toLocaleString('en-US')} Mbit/s, ${latencyMs} ms each way`,
+      linkLabel(mbps),
       ...targets.flatMap((t) => {
         const value = median(ops[t]!)
         return t === 'ioredis' ? [fmt(value)] : [fmt(value), `${(value / bare).toFixed(2)}x`]
@@ -135,9 +142,9 @@ try {
 
 console.log(
   renderTable(
-    ['link', 'ioredis ops/s', `${OURS} ops/s`, 'vs ioredis', `${OURS_NO_COMPRESSION} ops/s`, 'vs ioredis'],
+    ['link', ...targets.flatMap((t) => (t === 'ioredis' ? [`${t} ops/s`] : [`${t} ops/s`, 'vs ioredis']))],
     rows,
-    ['left', 'right', 'right', 'right', 'right', 'right'],
+    ['left', ...rows[0]!.slice(1).map(() => 'right' as const)],
   ),
 )
 console.log(

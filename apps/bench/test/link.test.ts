@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process'
 import net from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { LinkPacer, startLinkProxy } from '../src/lib/link'
 
@@ -52,5 +55,28 @@ describe('startLinkProxy', () => {
       await proxy.close()
       await new Promise((resolve) => echo.close(resolve))
     }
+  })
+})
+
+describe('pnpm --filter @cache/bench w5:link', () => {
+  const benchDir = fileURLToPath(new URL('..', import.meta.url))
+  const usageError = (args: string[]) =>
+    promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/w5-link.ts', ...args], {
+      cwd: benchDir,
+    }).then(
+      () => expect.unreachable('w5:link accepted bad options'),
+      (failed: { code: number; stderr: string }) => {
+        expect(failed.code).toBe(2)
+        return failed.stderr
+      },
+    )
+
+  it('exits with 2 and says why on options it cannot run', async () => {
+    expect(await usageError(['--targets', 'ours (@cache/*),bento'])).toContain(
+      '--targets: not a W5 target: bento',
+    )
+    expect(await usageError(['--links', '1000,fast'])).toContain('--links takes megabits per second')
+    expect(await usageError(['--reps', '0'])).toContain('--reps a count')
+    expect(await usageError(['--kernel', '--latency', '1'])).toContain('--kernel models no latency')
   })
 })
