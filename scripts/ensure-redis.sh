@@ -6,6 +6,11 @@ if ! command -v openssl >/dev/null 2>&1; then
   echo "ensure-redis: installing openssl"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 fi
+# The bench's shaper test shapes the loopback of a private network namespace with tc and ip.
+if ! command -v tc >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
+  echo "ensure-redis: installing iproute2"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null
+fi
 if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then exit 0; fi
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "ensure-redis: installing redis-server"
