@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -35,19 +36,21 @@ describe('shapeLoopback', () => {
     expect(() => shapeLoopback(6379, undefined)).toThrow('outside a private network namespace')
   })
 
-  it('in a private network namespace, holds one port to the rate each way and counts its bytes', {
+  it('in a private network namespace, holds one port to the rate each way, counts its bytes, and ends with its processes', {
     timeout: 30_000,
   }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'cache-shaper-'))
     const out = join(dir, 'probe.json')
+    // A sleep of a length no other process uses, to find it afterwards.
+    const marker = String(40_000 + Math.floor(Math.random() * 10_000))
     const status = runInPrivateNetwork(
       process.execPath,
-      ['--import', 'tsx', 'test/fixtures/shaper-probe.ts', out],
-      {
-        cwd: benchDir,
-      },
+      ['--import', 'tsx', 'test/fixtures/shaper-probe.ts', out, marker],
+      { cwd: benchDir },
     )
     expect(status).toBe(0)
+    // What the probe left behind ended with it.
+    expect(spawnSync('pgrep', ['-f', `^sleep ${marker}$`]).status).toBe(1)
     const probe = JSON.parse(readFileSync(out, 'utf8'))
     rmSync(dir, { recursive: true, force: true })
     // A Redis of the namespace's own, not the machine's (which the other tests fill).

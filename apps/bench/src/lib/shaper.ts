@@ -100,11 +100,19 @@ export const inPrivateNetwork = () => process.env[NAMESPACE_ENV] === '1'
  * Runs `command` in a new network namespace of its own (`unshare --net`; as a user that is not root,
  * in a user namespace too), with the namespace's loopback up, and returns its exit status. Its
  * 127.0.0.1 is its own: nothing of the machine's (the shared Redis included) is reachable there, and
- * shaping its loopback touches nothing else.
+ * shaping its loopback touches nothing else. It also gets a PID namespace: when `command` ends, or
+ * `unshare` is interrupted, the kernel stops every process it left there (a redis-server, say).
  */
 export function runInPrivateNetwork(command: string, args: string[], options: { cwd?: string } = {}): number {
   const isRoot = process.getuid?.() === 0
-  const unshare = [...(isRoot ? [] : ['--user', '--map-root-user']), '--net', '--']
+  const unshare = [
+    ...(isRoot ? [] : ['--user', '--map-root-user']),
+    '--net',
+    '--pid',
+    '--fork',
+    '--kill-child',
+    '--',
+  ]
   const script = 'ip link set lo up && exec "$@"'
   const result = spawnSync('unshare', [...unshare, 'sh', '-c', script, 'sh', command, ...args], {
     stdio: 'inherit',
