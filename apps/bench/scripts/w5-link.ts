@@ -6,27 +6,18 @@
 //   machine's 2 cores with the children and Redis and moves every byte, so it takes CPU from the
 //   children (more from bare ioredis, which sends 3.3x the bytes of ours).
 // - `--kernel`: the kernel's traffic control (an htb class per direction on loopback, src/lib/shaper.ts),
-//   which costs the children no CPU, but adds no latency (this machine's kernel has no netem). It runs
-//   in a network namespace of its own, with its own redis-server; needs `unshare` and `tc`.
+//   which costs the children no CPU, but adds no latency (this machine's kernel has no netem). Each child
+//   runs in a network namespace of its own, with its own redis-server, as the bench's W5-link does;
+//   needs `unshare`, `tc` and root or user namespaces.
 //   pnpm --filter @cache/bench w5:link                                   # loopback, 10 Gbit/s, 1 Gbit/s, 100 Mbit/s
 //   pnpm --filter @cache/bench w5:link --links 1000,100 --latency 0.25 --reps 5
 //   pnpm --filter @cache/bench w5:link --kernel --links 10000,2500,1000,100
 //   pnpm --filter @cache/bench w5:link --kernel --links 1000 --targets 'ours (@cache/*),bentocache,cache-manager,cacheable'
 // Bare ioredis always runs: every other target is set against it.
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { newRunId, rotation, runChild } from '../src/lib/fork'
 import { startLinkProxy } from '../src/lib/link'
 import { REDIS_URL } from '../src/lib/redis'
-import {
-  inPrivateNetwork,
-  type LocalRedis,
-  runInPrivateNetwork,
-  ShaperError,
-  shapedBytes,
-  shapeLoopback,
-  startLocalRedis,
-} from '../src/lib/shaper'
 import { median } from '../src/lib/stats'
 import { renderTable } from '../src/report'
 import { OURS, OURS_NO_COMPRESSION } from '../src/targets/names'
@@ -58,28 +49,7 @@ const targets = ['ioredis', ...new Set(chosen.filter((t) => t !== 'ioredis'))]
 if (values.kernel && values.latency !== undefined)
   usage('--kernel models no latency (this kernel has no netem); leave out --latency')
 
-// With --kernel, this script runs again inside a network namespace of its own and ends with it.
-if (values.kernel && !inPrivateNetwork()) {
-  try {
-    process.exit(
-      runInPrivateNetwork(process.execPath, [
-        ...process.execArgv,
-        fileURLToPath(import.meta.url),
-        ...process.argv.slice(2),
-      ]),
-    )
-  } catch (error) {
-    if (!(error instanceof ShaperError)) throw error
-    usage(`--kernel needs a network namespace: ${error.message}`)
-  }
-}
-
-// In the namespace the machine's Redis is out of reach: start one on the namespace's own loopback.
-const KERNEL_REDIS_PORT = 6379
-let localRedis: LocalRedis | undefined
-if (values.kernel) localRedis = await startLocalRedis(KERNEL_REDIS_PORT)
-const redisUrl = localRedis ? `redis://127.0.0.1:${localRedis.port}` : REDIS_URL
-const upstream = new URL(redisUrl)
+const upstream = new URL(REDIS_URL)
 const rows: string[][] = []
 const fmt = (value: number) => Math.round(value).toLocaleString('en-US')
 const linkLabel = (mbps: number | undefined) => {
@@ -94,9 +64,8 @@ try {
       mbps === undefined || values.kernel
         ? undefined
         : await startLinkProxy(Number(upstream.port || 6379), { megabitsPerSecond: mbps, latencyMs })
-    if (values.kernel) shapeLoopback(KERNEL_REDIS_PORT, mbps)
-    // The children read BENCH_REDIS_URL when they start.
-    process.env.BENCH_REDIS_URL = proxy ? `redis://127.0.0.1:${proxy.port}` : redisUrl
+    // The children read BENCH_REDIS_URL when they start (in a private network, runChild sets it).
+    process.env.BENCH_REDIS_URL = proxy ? `redis://127.0.0.1:${proxy.port}` : REDIS_URL
     // A run id per link keeps each link's keys apart, as the bench does per run.
     const runId = newRunId()
     const ops: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t, []]))
@@ -109,22 +78,24 @@ try {
             quick: false,
             runId,
             rep,
+            ...(values.kernel ? { network: mbps === undefined ? {} : { megabitsPerSecond: mbps } } : {}),
           },
           { timeoutMs: 120_000 },
         )
         if (!result.ok) throw new Error(`${target} over ${mbps ?? 'loopback'}: ${result.error}`)
-        ops[target]!.push(result.metrics.opsPerSec!)
+        const { opsPerSec, linkBytesFromRedis, linkBytesToRedis } = result.metrics
+        ops[target]!.push(opsPerSec!)
+        const mb = (bytes: number) => (bytes / 1e6).toFixed(0)
+        const link =
+          linkBytesFromRedis === undefined
+            ? ''
+            : ` (link: ${mb(linkBytesFromRedis)} MB from Redis, ${mb(linkBytesToRedis!)} MB to it)`
         console.error(
-          `[${mbps === undefined ? 'loopback' : `${mbps} Mbit/s`} rep ${rep + 1}/${reps}] ${target}: ${result.metrics.opsPerSec!.toFixed(0)} ops/s`,
+          `[${mbps === undefined ? 'loopback' : `${mbps} Mbit/s`} rep ${rep + 1}/${reps}] ${target}: ${opsPerSec!.toFixed(0)} ops/s${link}`,
         )
       }
     }
     await proxy?.close()
-    if (values.kernel && mbps !== undefined) {
-      const { fromPort, toPort } = shapedBytes()
-      const mb = (bytes: number) => (bytes / 1e6).toFixed(0)
-      console.error(`[${mbps} Mbit/s] shaped: ${mb(fromPort)} MB from Redis, ${mb(toPort)} MB to Redis`)
-    }
     const bare = median(ops.ioredis!)
     rows.push([
       linkLabel(mbps),
@@ -136,8 +107,6 @@ try {
   }
 } finally {
   process.env.BENCH_REDIS_URL = REDIS_URL
-  if (values.kernel) shapeLoopback(KERNEL_REDIS_PORT, undefined)
-  await localRedis?.stop()
 }
 
 console.log(

@@ -1,5 +1,6 @@
 import { OURS, OURS_MAX_COMPRESSION, OURS_NO_COMPRESSION, PEERS } from './targets/names'
 import { W7_BREAKER_RECOVERY_MS, W7_COMMAND_TIMEOUT_MS } from './workloads/outage'
+import { W5_LINK_MBPS } from './workloads/redis'
 import { W3_STATIC_BOUND } from './workloads/tiered'
 
 /** Median metrics of every target of one workload. */
@@ -146,6 +147,13 @@ export function evaluate(results: Record<string, WorkloadMedians>): Check[] {
       m('W5', OURS_MAX_COMPRESSION, 'storedRatio'),
       (v) => v <= 0.25,
       (v) => v.toFixed(3),
+    ),
+    check(
+      'W5-link',
+      `ops/s vs bare ioredis across ${W5_LINK_MBPS / 1000} Gbit/s each way, default compression`,
+      ratio(m('W5-link', OURS, 'opsPerSec'), m('W5-link', 'ioredis', 'opsPerSec')),
+      undefined,
+      x,
     ),
     check(
       'W6',

@@ -1,5 +1,12 @@
 import type { ChildResult, ChildSpec } from './lib/fork'
 import { connectRedis, deletePrefix, REDIS_URL } from './lib/redis'
+import {
+  type LocalRedis,
+  PRIVATE_REDIS_PORT,
+  shapedBytes,
+  shapeLoopback,
+  startLocalRedis,
+} from './lib/shaper'
 import { loadTarget } from './targets/registry'
 import type { BenchCache } from './targets/types'
 import { WORKLOAD_LIST, WORKLOADS } from './workloads/registry'
@@ -13,7 +20,13 @@ async function main(spec: ChildSpec): Promise<ChildResult> {
   const code = (n: number) => n.toString(36)
   const prefix = `bench-${spec.runId}${code(WORKLOAD_LIST.indexOf(workload))}${code(workload.targets.indexOf(target.name))}${code(spec.rep)}:`
   const opened: BenchCache[] = []
+  // In a private network (see runChild), this child's Redis is its own, behind the link the spec asks for.
+  let privateRedis: LocalRedis | undefined
   try {
+    if (spec.network) {
+      privateRedis = await startLocalRedis(PRIVATE_REDIS_PORT)
+      shapeLoopback(PRIVATE_REDIS_PORT, spec.network.megabitsPerSecond)
+    }
     const metrics = await workload.run({
       quick: spec.quick,
       prefix,
@@ -34,6 +47,11 @@ async function main(spec: ChildSpec): Promise<ChildResult> {
         return cache
       },
     })
+    if (spec.network?.megabitsPerSecond !== undefined) {
+      // What crossed the link, fill included: shows how much less a compressing target sends.
+      const { fromPort, toPort } = shapedBytes()
+      Object.assign(metrics, { linkBytesFromRedis: fromPort, linkBytesToRedis: toPort })
+    }
     return { ok: true, metrics }
   } catch (error) {
     return { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }
@@ -47,6 +65,7 @@ async function main(spec: ChildSpec): Promise<ChildResult> {
       await deletePrefix(redis, prefix).catch(() => {})
       redis.disconnect()
     }
+    await privateRedis?.stop()
   }
 }
 

@@ -70,7 +70,14 @@ for (const workload of workloads) {
     for (const target of order) {
       const started = performance.now()
       const result = await runChild(
-        { workload: workload.id, target, quick, runId, rep },
+        {
+          workload: workload.id,
+          target,
+          quick,
+          runId,
+          rep,
+          ...(workload.network ? { network: workload.network } : {}),
+        },
         { timeoutMs: quick ? 60_000 : 120_000, execArgv },
       )
       const ms = (performance.now() - started).toFixed(0)

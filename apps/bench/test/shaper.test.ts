@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { loopbackShaperCommands, runInPrivateNetwork, ShaperError, shapeLoopback } from '../src/lib/shaper'
+import {
+  inPrivateNetworkCommand,
+  loopbackShaperCommands,
+  ShaperError,
+  shapeLoopback,
+} from '../src/lib/shaper'
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url))
 
@@ -43,11 +48,14 @@ describe('shapeLoopback', () => {
     const out = join(dir, 'probe.json')
     // A sleep of a length no other process uses, to find it afterwards.
     const marker = String(40_000 + Math.floor(Math.random() * 10_000))
-    const status = runInPrivateNetwork(
-      process.execPath,
-      ['--import', 'tsx', 'test/fixtures/shaper-probe.ts', out, marker],
-      { cwd: benchDir },
-    )
+    const run = inPrivateNetworkCommand(process.execPath, [
+      ...['--import', 'tsx', 'test/fixtures/shaper-probe.ts', out, marker],
+    ])
+    const { status } = spawnSync(run.command, run.args, {
+      cwd: benchDir,
+      stdio: 'inherit',
+      env: { ...process.env, ...run.env },
+    })
     expect(status).toBe(0)
     // What the probe left behind ended with it.
     expect(spawnSync('pgrep', ['-f', `^sleep ${marker}$`]).status).toBe(1)

@@ -1,5 +1,6 @@
-import { fork } from 'node:child_process'
+import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { inPrivateNetworkCommand, PRIVATE_REDIS_URL } from './shaper'
 
 /** What the parent tells a child to run. */
 export interface ChildSpec {
@@ -9,6 +10,11 @@ export interface ChildSpec {
   runId: string
   rep: number
   args?: Record<string, unknown>
+  /**
+   * Run the child in a network namespace of its own with its own Redis (src/lib/shaper.ts), the link to
+   * which carries `megabitsPerSecond` each way when given (no limit otherwise).
+   */
+  network?: { megabitsPerSecond?: number }
 }
 
 /** Five random base-36 characters: enough to keep concurrent runs apart in a shared Redis. */
@@ -37,10 +43,17 @@ export function runChild(
   options: { timeoutMs: number; execArgv?: string[] },
 ): Promise<ChildResult> {
   return new Promise((resolve) => {
-    const child = fork(CHILD_PATH, [JSON.stringify(spec)], {
-      execArgv: options.execArgv ?? process.execArgv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
+    const execArgv = options.execArgv ?? process.execArgv
+    const stdio = ['ignore', 'inherit', 'inherit', 'ipc'] as const
+    let child: ChildProcess
+    if (spec.network) {
+      // The IPC channel is a file descriptor: it passes through unshare and sh to Node.
+      const run = inPrivateNetworkCommand(process.execPath, [...execArgv, CHILD_PATH, JSON.stringify(spec)])
+      child = spawn(run.command, run.args, {
+        stdio: [...stdio],
+        env: { ...process.env, ...run.env, BENCH_REDIS_URL: PRIVATE_REDIS_URL },
+      })
+    } else child = fork(CHILD_PATH, [JSON.stringify(spec)], { execArgv, stdio: [...stdio] })
     let result: ChildResult | undefined
     const timer = setTimeout(() => {
       result ??= { ok: false, error: `timed out after ${options.timeoutMs} ms` }

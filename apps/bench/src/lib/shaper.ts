@@ -66,13 +66,13 @@ function run(command: string, args: string[]): string {
 
 /**
  * Limits loopback traffic from and to `port` to `megabitsPerSecond` each way, or lifts any limit when it
- * is undefined. Needs `tc` (iproute2) and CAP_NET_ADMIN: run it inside {@link inPrivateNetwork}'s
- * namespace, never on a shared machine's loopback.
+ * is undefined. Needs `tc` (iproute2) and CAP_NET_ADMIN: run it in a namespace of
+ * {@link inPrivateNetworkCommand}, never on a shared machine's loopback.
  */
 export function shapeLoopback(port: number, megabitsPerSecond: number | undefined): void {
   if (!inPrivateNetwork())
     throw new ShaperError(
-      'refusing to shape loopback outside a private network namespace (see runInPrivateNetwork)',
+      'refusing to shape loopback outside a private network namespace (see inPrivateNetworkCommand)',
     )
   const commands = megabitsPerSecond === undefined ? [] : loopbackShaperCommands(port, megabitsPerSecond)
   // Deleting a root qdisc that is not there fails; that is the state wanted.
@@ -93,34 +93,36 @@ export function shapedBytes(): { fromPort: number; toPort: number } {
 
 const NAMESPACE_ENV = 'CACHE_BENCH_PRIVATE_NETWORK'
 
-/** Whether this process was started by {@link runInPrivateNetwork}. */
+/** Whether this process runs in a namespace made by {@link inPrivateNetworkCommand}. */
 export const inPrivateNetwork = () => process.env[NAMESPACE_ENV] === '1'
 
+/** The Redis a private network's processes use: the one {@link startLocalRedis} starts there. */
+export const PRIVATE_REDIS_PORT = 6379
+export const PRIVATE_REDIS_URL = `redis://127.0.0.1:${PRIVATE_REDIS_PORT}`
+
 /**
- * Runs `command` in a new network namespace of its own (`unshare --net`; as a user that is not root,
- * in a user namespace too), with the namespace's loopback up, and returns its exit status. Its
- * 127.0.0.1 is its own: nothing of the machine's (the shared Redis included) is reachable there, and
- * shaping its loopback touches nothing else. It also gets a PID namespace: when `command` ends, or
- * `unshare` is interrupted, the kernel stops every process it left there (a redis-server, say).
+ * How to run `command` in a new network namespace of its own (`unshare --net`; as a user that is not
+ * root, in a user namespace too), with the namespace's loopback up: spawn `command` of the result with
+ * its `args` and `env` added to the environment. Its 127.0.0.1 is its own: nothing of the machine's
+ * (the shared Redis included) is reachable there, and shaping its loopback touches nothing else. It also
+ * gets a PID namespace: when `command` ends, or `unshare` is killed or interrupted, the kernel stops
+ * every process left there (a redis-server, say).
  */
-export function runInPrivateNetwork(command: string, args: string[], options: { cwd?: string } = {}): number {
+export function inPrivateNetworkCommand(
+  command: string,
+  args: readonly string[],
+): { command: string; args: string[]; env: Record<string, string> } {
   const isRoot = process.getuid?.() === 0
   const unshare = [
     ...(isRoot ? [] : ['--user', '--map-root-user']),
-    '--net',
-    '--pid',
-    '--fork',
-    '--kill-child',
-    '--',
+    ...['--net', '--pid', '--fork', '--kill-child', '--'],
   ]
   const script = 'ip link set lo up && exec "$@"'
-  const result = spawnSync('unshare', [...unshare, 'sh', '-c', script, 'sh', command, ...args], {
-    stdio: 'inherit',
-    cwd: options.cwd,
-    env: { ...process.env, [NAMESPACE_ENV]: '1' },
-  })
-  if (result.error) throw new ShaperError(`unshare could not run: ${result.error.message}`)
-  return result.status ?? 1
+  return {
+    command: 'unshare',
+    args: [...unshare, 'sh', '-c', script, 'sh', command, ...args],
+    env: { [NAMESPACE_ENV]: '1' },
+  }
 }
 
 /** A `redis-server` this process started (persistence off, 127.0.0.1 only). */

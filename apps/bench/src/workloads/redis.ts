@@ -130,3 +130,20 @@ export const w5: Workload = {
     }
   },
 }
+
+/** The link of W5-link: what a cache client often gets to a managed Redis. */
+export const W5_LINK_MBPS = 1_000
+
+/**
+ * W5 with Redis across a network link instead of loopback: each child runs in a network namespace of its
+ * own with its own Redis, and the kernel holds the traffic to it to 1 Gbit/s each way (no latency
+ * added; src/lib/shaper.ts). Bare ioredis and ours with default compression only: the peers do not
+ * compress and follow bare ioredis (bench README, "W5 with compression").
+ */
+export const w5Link: Workload = {
+  ...w5,
+  id: 'W5-link',
+  title: `W5 across a ${W5_LINK_MBPS.toLocaleString('en-US')} Mbit/s link each way (kernel-shaped, private Redis), 80/20 get/set, 10 callers`,
+  targets: ['ioredis', OURS],
+  network: { megabitsPerSecond: W5_LINK_MBPS },
+}

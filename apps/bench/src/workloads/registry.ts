@@ -1,7 +1,7 @@
 import { w6, w6b } from './batch'
 import { w1, w1b } from './memory'
 import { w7 } from './outage'
-import { w2, w5 } from './redis'
+import { w2, w5, w5Link } from './redis'
 import { w4Memory, w4Redis, w4TwoProcesses } from './stampede'
 import { w3 } from './tiered'
 import type { Workload } from './types'
@@ -16,6 +16,7 @@ export const WORKLOAD_LIST: readonly Workload[] = [
   w4Redis,
   w4TwoProcesses,
   w5,
+  w5Link,
   w6,
   w6b,
   w7,

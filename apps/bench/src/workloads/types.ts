@@ -51,5 +51,10 @@ export interface Workload {
    */
   minRepsFor?: readonly string[]
   ours?: OursOptions
+  /**
+   * Run each child in a network namespace of its own with its own Redis, across a link the kernel holds
+   * to `megabitsPerSecond` each way (src/lib/shaper.ts; needs `unshare`, `tc` and root or user namespaces).
+   */
+  network?: { megabitsPerSecond: number }
   run(context: RunContext): Promise<Record<string, number>>
 }
