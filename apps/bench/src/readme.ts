@@ -206,7 +206,8 @@ export function updateReadmes(
   const history = existsSync(historyDir)
     ? readdirSync(historyDir)
         .filter((name) => name.endsWith('.json'))
-        .map((name) => readFullReport(join(historyDir, name), workloads))
+        // A kept run may predate a workload added since: its column shows '—' for that workload's checks.
+        .map((name) => readFullReport(join(historyDir, name), []))
     : []
   if (!history.some((r) => r.date === report.date)) history.push(report)
   const blocks = readmeBlocks(report, workloads)
