@@ -67,7 +67,11 @@ export function runChild(
     })
     child.on('exit', (code, signal) => {
       clearTimeout(timer)
-      resolve(result ?? { ok: false, error: `exited with ${signal ?? code} before reporting` })
+      // In a private network the likely cause is the namespace itself; unshare's own words are on stderr.
+      const hint = spec.network
+        ? ' (a private network needs unshare, ip and tc, redis-server, and root or user namespaces)'
+        : ''
+      resolve(result ?? { ok: false, error: `exited with ${signal ?? code} before reporting${hint}` })
     })
   })
 }
