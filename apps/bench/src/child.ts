@@ -59,8 +59,8 @@ async function main(spec: ChildSpec): Promise<ChildResult> {
     // A client stuck on a dead connection must not keep the child alive.
     const closing = Promise.allSettled(opened.map((c) => c.close()))
     await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2_000))])
-    // The helper of a two-process run leaves cleanup to the main child.
-    if (workload.mode !== 'memory' && spec.args?.role !== 'helper') {
+    // The helper of a two-process run leaves cleanup to the main child; a private Redis ends with the child.
+    if (workload.mode !== 'memory' && spec.args?.role !== 'helper' && !privateRedis) {
       const redis = connectRedis()
       await deletePrefix(redis, prefix).catch(() => {})
       redis.disconnect()

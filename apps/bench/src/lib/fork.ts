@@ -1,4 +1,4 @@
-import { type ChildProcess, fork, spawn } from 'node:child_process'
+import { type ChildProcess, fork, type StdioOptions, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { inPrivateNetworkCommand, PRIVATE_REDIS_URL } from './shaper'
 
@@ -44,16 +44,16 @@ export function runChild(
 ): Promise<ChildResult> {
   return new Promise((resolve) => {
     const execArgv = options.execArgv ?? process.execArgv
-    const stdio = ['ignore', 'inherit', 'inherit', 'ipc'] as const
+    const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc']
     let child: ChildProcess
     if (spec.network) {
       // The IPC channel is a file descriptor: it passes through unshare and sh to Node.
       const run = inPrivateNetworkCommand(process.execPath, [...execArgv, CHILD_PATH, JSON.stringify(spec)])
       child = spawn(run.command, run.args, {
-        stdio: [...stdio],
+        stdio,
         env: { ...process.env, ...run.env, BENCH_REDIS_URL: PRIVATE_REDIS_URL },
       })
-    } else child = fork(CHILD_PATH, [JSON.stringify(spec)], { execArgv, stdio: [...stdio] })
+    } else child = fork(CHILD_PATH, [JSON.stringify(spec)], { execArgv, stdio })
     let result: ChildResult | undefined
     const timer = setTimeout(() => {
       result ??= { ok: false, error: `timed out after ${options.timeoutMs} ms` }

@@ -23,9 +23,9 @@ export function loopbackShaperCommands(port: number, megabitsPerSecond: number):
   const rate = `${megabitsPerSecond}mbit`
   // An explicit quantum: htb derives one from the rate and warns when it is large; these classes
   // never borrow from each other (ceil = rate), so it does not change what they send.
-  const limited = (classId: string) => [
+  const htbClass = (classId: string, classRate: string) => [
     ...['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', classId, 'htb'],
-    ...['rate', rate, 'ceil', rate, 'burst', BURST, 'cburst', BURST, 'quantum', '200000'],
+    ...['rate', classRate, 'ceil', classRate, 'burst', BURST, 'cburst', BURST, 'quantum', '200000'],
   ]
   const filter = (direction: 'sport' | 'dport', classId: string) => [
     ...['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32'],
@@ -33,23 +33,10 @@ export function loopbackShaperCommands(port: number, megabitsPerSecond: number):
   ]
   return [
     ['qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '30'],
-    limited('1:10'),
-    limited('1:20'),
-    [
-      'class',
-      'add',
-      'dev',
-      'lo',
-      'parent',
-      '1:',
-      'classid',
-      '1:30',
-      'htb',
-      'rate',
-      '100gbit',
-      'quantum',
-      '200000',
-    ],
+    htbClass('1:10', rate),
+    htbClass('1:20', rate),
+    // Everything else on loopback: in effect unlimited.
+    htbClass('1:30', '100gbit'),
     // Replies come from the port, requests go to it.
     filter('sport', '1:10'),
     filter('dport', '1:20'),
