@@ -1,6 +1,7 @@
 /*
  * A workload's loop in one process, through one layer of our stack at a time, to see what each costs:
- * ops/s, CPU (user, system) and GC pause per operation. Three loops:
+ * ops/s, CPU (user, system) and GC pause per operation, p99, and how much of the p99 tail GC pauses
+ * make (the share of calls a pause overlapped, and the p99 of the calls none did). Three loops:
  *   w2:  W2's (Redis only, 80/20 get/set, 50 concurrent callers, 1 KB values);
  *   w6:  W6's (read-through of 100 keys, 50 cached and 50 new: one read, one loader call, one pipelined
  *        write of the 50 loaded values; 10 concurrent callers; an operation is a batch);
@@ -27,6 +28,7 @@ import { Redis } from 'ioredis'
 import { concurrentLoop } from '../src/lib/loops'
 import { uniformSamples } from '../src/lib/random'
 import { deletePrefix } from '../src/lib/redis'
+import { gcTail, Latencies } from '../src/lib/stats'
 import { kbObject } from '../src/lib/values'
 
 const LOOP = process.argv[2] ?? 'w2'
@@ -194,21 +196,34 @@ for (const name of LAYERS) {
   const op = LOOP === 'w2' ? w2 : LOOP === 'w6' ? w6 : w6b
   await concurrentLoop(op, { concurrency, durationMs: 1_000, warmupMs: 0 })
   // GC pauses during the measured loop: a structure that keeps garbage reachable (the deadline queue's
-  // dropped links did) shows up here before it shows up in ops/s.
-  let gcMs = 0
+  // dropped links did) shows up here before it shows up in ops/s, and they make most of our W2 p99.
+  const pauses: [number, number][] = []
   const gc = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcMs += entry.duration
+    for (const entry of list.getEntries()) pauses.push([entry.startTime, entry.startTime + entry.duration])
   })
   gc.observe({ entryTypes: ['gc'] })
+  // Each call's start and end, to tell the calls a GC pause held up from the others.
+  const starts = new Latencies()
+  const ends = new Latencies()
+  const timed = async (i: number) => {
+    const start = performance.now()
+    await op(i)
+    starts.push(start)
+    ends.push(performance.now())
+  }
   const before = process.cpuUsage()
-  const result = await concurrentLoop(op, { concurrency, durationMs: MS, warmupMs: 0 })
+  const result = await concurrentLoop(timed, { concurrency, durationMs: MS, warmupMs: 0 })
   const cpu = process.cpuUsage(before)
-  for (const entry of gc.takeRecords()) gcMs += entry.duration
   gc.disconnect()
+  const gcMs = pauses.reduce((sum, [start, end]) => sum + end - start, 0)
+  const tail = gcTail(starts.values(), ends.values(), pauses)
+  const share = (x: number) => `${(x * 100).toFixed(1)} %`
   console.log(
     `${name.padEnd(6)} ${Math.round(result.opsPerSec).toLocaleString('en-US').padStart(8)} ops/s  ` +
       `user ${(cpu.user / result.ops).toFixed(2)} µs  system ${(cpu.system / result.ops).toFixed(2)} µs per op  ` +
-      `GC ${((gcMs * 1000) / result.ops).toFixed(2)} µs per op  p99 ${result.latencies.percentile(99).toFixed(2)} ms`,
+      `GC ${((gcMs * 1000) / result.ops).toFixed(2)} µs per op  p99 ${result.latencies.percentile(99).toFixed(2)} ms  ` +
+      `calls a GC overlapped: ${share(tail.inGc)} of all, ${share(tail.tailInGc)} of the p99 tail; ` +
+      `p99 of the others ${tail.p99WithoutGc.toFixed(2)} ms`,
   )
   await layer.close()
   const redis = new Redis(REDIS_URL)

@@ -49,3 +49,55 @@ export class Latencies {
     return max
   }
 }
+
+/** How much of a loop's latency tail GC pauses explain (`w2:layers`). */
+export interface GcTail {
+  /** Share of all calls that a GC pause overlapped. */
+  inGc: number
+  /** Share of the calls at or above the p99 that a GC pause overlapped. */
+  tailInGc: number
+  /** p99 in ms of the calls no GC pause overlapped. */
+  p99WithoutGc: number
+}
+
+/**
+ * Splits calls (`starts[i]` to `ends[i]`, ms on `performance.now()`'s clock) by whether a GC pause
+ * (`[start, end]`, in time order, as a PerformanceObserver reports them) overlapped them.
+ */
+export function gcTail(
+  starts: Float64Array,
+  ends: Float64Array,
+  pauses: readonly (readonly [number, number])[],
+): GcTail {
+  const overlapped = (s: number, e: number) => {
+    // First pause that ends after the call starts; pauses do not overlap one another, so ends are sorted.
+    let lo = 0
+    let hi = pauses.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (pauses[mid]![1] <= s) lo = mid + 1
+      else hi = mid
+    }
+    return lo < pauses.length && pauses[lo]![0] < e
+  }
+  const all = Float64Array.from(starts, (s, i) => ends[i]! - s)
+  const p99 = percentile(all, 99)
+  const clear: number[] = []
+  let inGc = 0
+  let tail = 0
+  let tailInGc = 0
+  for (let i = 0; i < all.length; i++) {
+    const hit = overlapped(starts[i]!, ends[i]!)
+    if (hit) inGc++
+    else clear.push(all[i]!)
+    if (all[i]! >= p99) {
+      tail++
+      if (hit) tailInGc++
+    }
+  }
+  return {
+    inGc: all.length ? inGc / all.length : Number.NaN,
+    tailInGc: tail ? tailInGc / tail : Number.NaN,
+    p99WithoutGc: percentile(clear, 99),
+  }
+}
